@@ -1,0 +1,15 @@
+# HUB_SANITIZE=address,undefined or HUB_SANITIZE=thread instruments every
+# target (the hub, its tests, fuzzers). thread cannot be combined with address.
+if(HUB_SANITIZE)
+  string(REPLACE "," ";" _hub_sanitizers "${HUB_SANITIZE}")
+  foreach(_s IN LISTS _hub_sanitizers)
+    if(NOT _s MATCHES "^(address|undefined|thread|leak)$")
+      message(FATAL_ERROR "HUB_SANITIZE: unknown sanitizer '${_s}'")
+    endif()
+  endforeach()
+  if("thread" IN_LIST _hub_sanitizers AND "address" IN_LIST _hub_sanitizers)
+    message(FATAL_ERROR "HUB_SANITIZE: thread and address cannot be combined")
+  endif()
+  add_compile_options(-fsanitize=${HUB_SANITIZE} -fno-omit-frame-pointer -fno-sanitize-recover=undefined)
+  add_link_options(-fsanitize=${HUB_SANITIZE})
+endif()

@@ -1,0 +1,193 @@
+#include "hub/api/subscription_hub.h"
+
+#include <algorithm>
+
+namespace hub::api {
+namespace {
+
+// The name a Subscribe `events` filter matches for this event.
+const std::string& EventNameOf(const hub::v1::ClientEvent& event) {
+  static const std::string kConnect = "connect";
+  static const std::string kDisconnect = "disconnect";
+  if (event.has_connected()) return kConnect;
+  if (event.has_disconnected()) return kDisconnect;
+  return event.event().payload().event();
+}
+
+std::shared_ptr<const hub::v1::ClientEvent> ToProto(core::ClientEventRecord&& record) {
+  auto event = std::make_shared<hub::v1::ClientEvent>();
+  event->set_socket_id(std::move(record.socket_id));
+  event->set_namespace_(std::move(record.nsp));
+  event->set_timestamp_ms(record.timestamp_ms);
+  switch (record.kind) {
+    case core::ClientEventRecord::Kind::kConnected: {
+      auto* connected = event->mutable_connected();
+      connected->set_auth(std::move(record.auth));
+      for (auto& [key, value] : record.query) (*connected->mutable_query())[key] = std::move(value);
+      for (auto& [key, value] : record.headers) {
+        auto& slot = (*connected->mutable_headers())[key];
+        // Repeated headers are joined as HTTP allows for most of them.
+        slot = slot.empty() ? std::move(value) : slot + ", " + value;
+      }
+      connected->set_remote_address(std::move(record.remote_address));
+      connected->set_transport(std::move(record.transport));
+      break;
+    }
+    case core::ClientEventRecord::Kind::kDisconnected:
+      event->mutable_disconnected()->set_reason(std::move(record.reason));
+      break;
+    case core::ClientEventRecord::Kind::kEvent: {
+      auto* data = event->mutable_event();
+      auto* payload = data->mutable_payload();
+      payload->set_event(std::move(record.event));
+      for (auto& arg : record.args) payload->add_args(std::move(arg));
+      for (auto& attachment : record.attachments) payload->add_attachments(std::move(attachment));
+      data->set_wants_ack(record.ack_id.has_value());
+      data->set_ack_id(record.ack_id.value_or(0));
+      break;
+    }
+  }
+  return event;
+}
+
+}  // namespace
+
+Subscriber::Subscriber(SubscriptionHub& hub, const hub::v1::SubscribeRequest& request,
+                       size_t capacity)
+    : hub_(hub),
+      namespaces_(request.namespaces().begin(), request.namespaces().end()),
+      events_(request.events().begin(), request.events().end()),
+      capacity_(capacity) {}
+
+bool Subscriber::Matches(const std::string& nsp, const std::string& event_name) const {
+  return (namespaces_.empty() || namespaces_.count(nsp) > 0) &&
+         (events_.empty() || events_.count(event_name) > 0);
+}
+
+void Subscriber::Offer(const std::shared_ptr<const hub::v1::ClientEvent>& event) {
+  std::lock_guard lock(mu_);
+  if (finished_ || ending_) return;
+  const uint64_t sequence = next_sequence_++;
+  if (queue_.size() >= capacity_) {
+    hub_.metrics().events_dropped_queue_full.Increment();
+    return;
+  }
+  queue_.emplace_back(sequence, event);
+  if (!writing_) WriteNextLocked();
+}
+
+void Subscriber::WriteNextLocked() {
+  if (queue_.empty()) {
+    if (ending_) FinishLocked(grpc::Status::OK);
+    return;
+  }
+  auto [sequence, event] = std::move(queue_.front());
+  queue_.pop_front();
+  writing_event_ = *event;
+  writing_event_.set_sequence(sequence);
+  writing_ = true;
+  StartWrite(&writing_event_);
+}
+
+void Subscriber::OnWriteDone(bool ok) {
+  std::lock_guard lock(mu_);
+  writing_ = false;
+  if (finished_) return;
+  if (!ok) {
+    // The stream broke (client gone); OnCancel or OnDone follows.
+    FinishLocked(grpc::Status::CANCELLED);
+    return;
+  }
+  hub_.metrics().events_delivered.Increment();
+  WriteNextLocked();
+}
+
+void Subscriber::EndStream() {
+  std::lock_guard lock(mu_);
+  if (finished_ || ending_) return;
+  ending_ = true;
+  if (!writing_) WriteNextLocked();
+}
+
+void Subscriber::EndWith(const grpc::Status& status) {
+  std::lock_guard lock(mu_);
+  FinishLocked(status);
+}
+
+void Subscriber::OnCancel() {
+  std::lock_guard lock(mu_);
+  queue_.clear();
+  if (!writing_) FinishLocked(grpc::Status::CANCELLED);
+  else ending_ = true;  // finish when the pending write completes
+}
+
+void Subscriber::FinishLocked(const grpc::Status& status) {
+  if (finished_) return;
+  finished_ = true;
+  queue_.clear();
+  Finish(status);
+}
+
+void Subscriber::OnDone() {
+  hub_.Remove(this);
+  delete this;
+}
+
+SubscriptionHub::SubscriptionHub(size_t queue_capacity, metrics::ApiMetrics& metrics)
+    : queue_capacity_(queue_capacity), metrics_(metrics) {}
+
+SubscriptionHub::~SubscriptionHub() = default;
+
+void SubscriptionHub::Publish(core::ClientEventRecord record) {
+  const std::string nsp = record.nsp;
+  auto event = ToProto(std::move(record));
+  const std::string& name = EventNameOf(*event);
+  bool routed = false;
+  std::lock_guard lock(mu_);
+  for (Subscriber* subscriber : subscribers_) {
+    if (!subscriber->Matches(nsp, name)) continue;
+    subscriber->Offer(event);
+    routed = true;
+  }
+  if (!routed) metrics_.events_dropped_no_subscriber.Increment();
+}
+
+grpc::ServerWriteReactor<hub::v1::ClientEvent>* SubscriptionHub::Subscribe(
+    const hub::v1::SubscribeRequest& request) {
+  auto* subscriber = new Subscriber(*this, request, queue_capacity_);
+  {
+    std::lock_guard lock(mu_);
+    subscribers_.push_back(subscriber);  // OnDone removes it
+    metrics_.subscribers.Increment();
+    if (ended_) {
+      subscriber->EndWith(grpc::Status(grpc::StatusCode::UNAVAILABLE, "hub is draining"));
+      return subscriber;
+    }
+  }
+  // Initial metadata tells the backend the subscription is live.
+  subscriber->StartSendInitialMetadata();
+  return subscriber;
+}
+
+void SubscriptionHub::Remove(Subscriber* subscriber) {
+  std::lock_guard lock(mu_);
+  auto it = std::find(subscribers_.begin(), subscribers_.end(), subscriber);
+  if (it != subscribers_.end()) {
+    subscribers_.erase(it);
+    metrics_.subscribers.Decrement();
+  }
+  if (subscribers_.empty()) empty_.notify_all();
+}
+
+void SubscriptionHub::EndAll() {
+  std::lock_guard lock(mu_);
+  ended_ = true;
+  for (Subscriber* subscriber : subscribers_) subscriber->EndStream();
+}
+
+void SubscriptionHub::AwaitEmpty(std::chrono::milliseconds timeout) {
+  std::unique_lock lock(mu_);
+  empty_.wait_for(lock, timeout, [this] { return subscribers_.empty(); });
+}
+
+}  // namespace hub::api

@@ -1,0 +1,52 @@
+// The hub's settings. Every field is a command-line flag with an HUB_*
+// environment override (see flags.cc for the table that names them); the
+// defaults match the Socket.IO reference server.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace hub {
+
+// What to do when a connection's outbound queue is full.
+enum class OverflowPolicy { kDrop, kDisconnect };
+
+struct Config {
+  // Listeners.
+  std::string bind = "0.0.0.0";
+  uint16_t sio_port = 3000;
+  uint16_t grpc_port = 50051;
+  uint16_t admin_port = 9090;
+  std::string path = "/socket.io/";
+  int shards = 0;  // 0 until resolved: one per core
+
+  // Engine.IO.
+  uint32_t ping_interval_ms = 25000;
+  uint32_t ping_timeout_ms = 20000;
+  uint64_t max_http_buffer_size = 1000000;
+  uint32_t upgrade_timeout_ms = 10000;
+  uint32_t handshake_timeout_ms = 10000;
+  uint32_t max_connections = 100000;
+  std::vector<std::string> cors_origins = {"*"};
+
+  // Per-connection outbound queue.
+  uint32_t max_outbound_frames = 10000;
+  uint64_t max_outbound_bytes = 16 << 20;
+  OverflowPolicy outbound_overflow = OverflowPolicy::kDisconnect;
+
+  // Socket.IO.
+  uint32_t connect_timeout_ms = 45000;
+  std::vector<std::string> namespaces;  // empty: every namespace allowed
+  uint32_t max_attachments = 10;
+
+  // Backends.
+  uint32_t subscriber_queue_size = 10000;
+
+  // Operations.
+  uint32_t drain_grace_ms = 10000;
+  std::string log_level = "info";
+  std::string redis_url;
+};
+
+}  // namespace hub

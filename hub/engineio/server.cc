@@ -1,0 +1,113 @@
+#include "hub/engineio/server.h"
+
+#include "absl/strings/str_cat.h"
+#include "boost/asio/socket_base.hpp"
+#include "hub/base/log.h"
+#include "hub/engineio/http_connection.h"
+#include "hub/engineio/websocket_transport.h"
+
+namespace hub::engineio {
+
+// Wraps the layer above's observer so the server forgets a session, and the
+// connection count drops, the moment the session ends.
+class ShardServer::ObserverTracker : public SessionObserver {
+ public:
+  ObserverTracker(ShardServer& server, std::string sid, std::unique_ptr<SessionObserver> inner)
+      : server_(server), sid_(std::move(sid)), inner_(std::move(inner)) {}
+
+  void OnMessage(std::string_view data, bool binary) override { inner_->OnMessage(data, binary); }
+
+  void OnClose(DisconnectReason reason) override {
+    inner_->OnClose(reason);
+    server_.state_.connections.fetch_sub(1, std::memory_order_relaxed);
+    // Last: this may destroy the session (and so this tracker) when nothing
+    // else holds it; touch no member afterwards.
+    auto it = server_.sessions_.find(sid_);
+    if (it != server_.sessions_.end()) {
+      auto keep_alive = std::move(it->second);
+      server_.sessions_.erase(it);
+      boost::asio::post(server_.io_, [keep_alive] {});
+    }
+  }
+
+ private:
+  ShardServer& server_;
+  std::string sid_;
+  std::unique_ptr<SessionObserver> inner_;
+};
+
+ShardServer::ShardServer(boost::asio::io_context& io, int shard_index,
+                         const ServerOptions& options, ServerState& state,
+                         metrics::ShardStats& stats, SessionAcceptor& acceptor)
+    : io_(io),
+      shard_index_(shard_index),
+      options_(options),
+      state_(state),
+      stats_(stats),
+      acceptor_(acceptor),
+      ids_(shard_index),
+      listener_(io) {}
+
+ShardServer::~ShardServer() = default;
+
+absl::StatusOr<uint16_t> ShardServer::Listen(const std::string& address, uint16_t port) {
+  boost::system::error_code ec;
+  auto ip = boost::asio::ip::make_address(address, ec);
+  if (ec) return absl::InvalidArgumentError(absl::StrCat("bad bind address '", address, "'"));
+  boost::asio::ip::tcp::endpoint endpoint(ip, port);
+  listener_.open(endpoint.protocol(), ec);
+  if (!ec) listener_.set_option(boost::asio::socket_base::reuse_address(true), ec);
+  if (!ec) {
+    int one = 1;
+    if (::setsockopt(listener_.native_handle(), SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one)) != 0) {
+      ec.assign(errno, boost::system::system_category());
+    }
+  }
+  if (!ec) listener_.bind(endpoint, ec);
+  if (!ec) listener_.listen(boost::asio::socket_base::max_listen_connections, ec);
+  if (ec) {
+    return absl::UnavailableError(
+        absl::StrCat("cannot listen on ", address, ":", port, ": ", ec.message()));
+  }
+  const uint16_t bound = listener_.local_endpoint().port();
+  DoAccept();
+  return bound;
+}
+
+void ShardServer::DoAccept() {
+  listener_.async_accept([this](const boost::system::error_code& ec,
+                                boost::asio::ip::tcp::socket socket) {
+    if (ec == boost::asio::error::operation_aborted || !listener_.is_open()) return;
+    if (!ec) {
+      std::make_shared<HttpConnection>(std::move(socket), *this)->Run();
+    } else {
+      HUB_LOG_WARN("event=accept_error shard={} error={}", shard_index_, LogValue(ec.message()));
+    }
+    DoAccept();
+  });
+}
+
+void ShardServer::StopAccepting() {
+  boost::system::error_code ignored;
+  listener_.close(ignored);
+}
+
+void ShardServer::CloseAll(DisconnectReason reason) {
+  std::vector<std::shared_ptr<Session>> sessions;
+  sessions.reserve(sessions_.size());
+  for (auto& [sid, session] : sessions_) sessions.push_back(session);
+  for (auto& session : sessions) session->Close(reason);
+}
+
+void ShardServer::OpenWebSocketSession(boost::asio::ip::tcp::socket socket, std::string leftover,
+                                       HandshakeInfo info) {
+  auto session = std::make_shared<Session>(io_.get_executor(), ids_.Next(), options_.session, stats_);
+  auto transport = std::make_shared<WebSocketTransport>(std::move(socket), std::move(leftover),
+                                                        options_.session.max_payload, state_.open_sockets);
+  sessions_.emplace(session->sid(), session);
+  auto observer = acceptor_.Accept(*session, info);
+  session->Start(transport, std::make_unique<ObserverTracker>(*this, session->sid(), std::move(observer)));
+  transport->Run(session);
+}
+
+}  // namespace hub::engineio

@@ -1,0 +1,189 @@
+#include "hub/engineio/session.h"
+
+#include "absl/strings/str_cat.h"
+#include "hub/engineio/ws_frame.h"
+
+namespace hub::engineio {
+namespace {
+
+const SharedFrame& PingFrame() {
+  static const SharedFrame frame = WireFrame::Text(PacketType::kPing, "");
+  return frame;
+}
+
+uint16_t CloseCodeFor(DisconnectReason reason) {
+  switch (reason) {
+    case DisconnectReason::kParseError:
+    case DisconnectReason::kTransportError: return ws_close::kProtocolError;
+    case DisconnectReason::kServerShuttingDown: return ws_close::kGoingAway;
+    case DisconnectReason::kForcedClose: return ws_close::kPolicyViolation;
+    default: return ws_close::kNormal;
+  }
+}
+
+}  // namespace
+
+Session::Session(boost::asio::any_io_executor executor, std::string sid,
+                 const SessionOptions& options, metrics::ShardStats& stats)
+    : executor_(executor),
+      sid_(std::move(sid)),
+      options_(options),
+      stats_(stats),
+      heartbeat_timer_(executor) {}
+
+Session::~Session() = default;
+
+void Session::Start(std::shared_ptr<Transport> transport, std::unique_ptr<SessionObserver> observer) {
+  transport_ = std::move(transport);
+  transport_kind_ = transport_->kind();
+  observer_ = std::move(observer);
+  stats_.connections[static_cast<size_t>(transport_kind_)].Inc();
+  stats_.handshakes[static_cast<size_t>(transport_kind_)].Add();
+
+  const std::string open = absl::StrCat(
+      "{\"sid\":\"", sid_, "\",\"upgrades\":[],\"pingInterval\":", options_.ping_interval.count(),
+      ",\"pingTimeout\":", options_.ping_timeout.count(), ",\"maxPayload\":", options_.max_payload,
+      "}");
+  Send(WireFrame::Text(PacketType::kOpen, open));
+  SchedulePing();
+}
+
+Session::SendResult Session::Send(SharedFrame frame) {
+  if (closed_) {
+    stats_.frames_dropped[static_cast<size_t>(metrics::DropReason::kClosed)].Add();
+    return SendResult::kClosed;
+  }
+  if (queue_.size() >= options_.max_outbound_frames ||
+      queued_bytes_ + frame->size() > options_.max_outbound_bytes) {
+    stats_.frames_dropped[static_cast<size_t>(metrics::DropReason::kQueueFull)].Add();
+    if (options_.disconnect_on_overflow) {
+      // A client that stops reading must not hold memory without bound.
+      Close(DisconnectReason::kForcedClose, /*flush=*/false);
+      return SendResult::kClosed;
+    }
+    return SendResult::kDropped;
+  }
+  const bool was_empty = queue_.empty();
+  queued_bytes_ += frame->size();
+  queue_.push_back(std::move(frame));
+  if (was_empty) transport_->OnFramesQueued();
+  return SendResult::kQueued;
+}
+
+bool Session::CanSendNow() const {
+  return !closed_ && queue_.size() < options_.max_outbound_frames &&
+         queued_bytes_ < options_.max_outbound_bytes;
+}
+
+bool Session::HasRoomFor(size_t frames, size_t bytes) const {
+  return !closed_ && queue_.size() + frames <= options_.max_outbound_frames &&
+         queued_bytes_ + bytes <= options_.max_outbound_bytes;
+}
+
+void Session::TakeFrames(std::vector<SharedFrame>& out, size_t max_frames, size_t max_bytes) {
+  size_t bytes = 0;
+  const size_t kind = static_cast<size_t>(transport_kind_);
+  while (!queue_.empty() && max_frames > 0 && (bytes == 0 || bytes + queue_.front()->size() <= max_bytes)) {
+    bytes += queue_.front()->size();
+    queued_bytes_ -= queue_.front()->size();
+    out.push_back(std::move(queue_.front()));
+    queue_.pop_front();
+    --max_frames;
+    stats_.packets_out[kind].Add();
+  }
+  stats_.bytes_out[kind].Add(bytes);
+}
+
+void Session::CountInbound(size_t bytes) {
+  stats_.bytes_in[static_cast<size_t>(transport_kind_)].Add(bytes);
+}
+
+void Session::OnPacket(const Packet& packet) {
+  if (closed_) return;
+  stats_.packets_in[static_cast<size_t>(transport_kind_)].Add();
+  switch (packet.type) {
+    case PacketType::kPong:
+      stats_.pongs_received.Add();
+      if (awaiting_pong_) {
+        awaiting_pong_ = false;
+        SchedulePing();
+      }
+      return;
+    case PacketType::kMessage:
+      observer_->OnMessage(packet.data, packet.binary);
+      return;
+    case PacketType::kClose:
+      Close(DisconnectReason::kTransportClose);
+      return;
+    case PacketType::kPing:
+      // Engine.IO v4 clients only ping to probe an upgrade; answer in kind.
+      Send(WireFrame::Text(PacketType::kPong, packet.data));
+      return;
+    case PacketType::kNoop:
+    case PacketType::kUpgrade:
+      return;
+    case PacketType::kOpen:
+      Close(DisconnectReason::kParseError, /*flush=*/false);
+      return;
+  }
+}
+
+void Session::SchedulePing() {
+  heartbeat_timer_.expires_after(options_.ping_interval);
+  heartbeat_timer_.async_wait([self = shared_from_this()](const boost::system::error_code& ec) {
+    if (!ec) self->OnHeartbeatTimer();
+  });
+}
+
+void Session::OnHeartbeatTimer() {
+  if (closed_) return;
+  if (awaiting_pong_) {
+    stats_.heartbeat_timeouts.Add();
+    Close(DisconnectReason::kPingTimeout, /*flush=*/false);
+    return;
+  }
+  awaiting_pong_ = true;
+  stats_.pings_sent.Add();
+  Send(PingFrame());
+  heartbeat_timer_.expires_after(options_.ping_timeout);
+  heartbeat_timer_.async_wait([self = shared_from_this()](const boost::system::error_code& ec) {
+    if (!ec) self->OnHeartbeatTimer();
+  });
+}
+
+void Session::Close(DisconnectReason reason, bool flush) {
+  if (closed_) return;
+  auto transport = transport_;
+  Finish(reason);
+  if (!flush) {
+    for (const auto& frame : queue_) {
+      (void)frame;
+      stats_.frames_dropped[static_cast<size_t>(metrics::DropReason::kClosed)].Add();
+    }
+    queue_.clear();
+    queued_bytes_ = 0;
+  }
+  if (transport) {
+    transport->Close(CloseCodeFor(reason), DisconnectReasonText(reason), flush);
+  }
+}
+
+void Session::OnTransportClosed(DisconnectReason reason) {
+  if (closed_) return;
+  Finish(reason);
+  queue_.clear();
+  queued_bytes_ = 0;
+}
+
+void Session::Finish(DisconnectReason reason) {
+  closed_ = true;
+  heartbeat_timer_.cancel();
+  stats_.connections[static_cast<size_t>(transport_kind_)].Dec();
+  stats_.disconnects[static_cast<size_t>(reason)].Add();
+  if (observer_) observer_->OnClose(reason);
+  // The transport keeps itself alive while its operations are pending; the
+  // session no longer needs it.
+  transport_.reset();
+}
+
+}  // namespace hub::engineio

@@ -1,0 +1,99 @@
+// One Engine.IO session: the OPEN handshake packet, the heartbeat, the
+// bounded outbound queue and the close, independent of the transport that
+// carries it. Lives on one shard; every method runs on that shard's thread.
+#pragma once
+
+#include <chrono>
+#include <deque>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "boost/asio/any_io_executor.hpp"
+#include "boost/asio/steady_timer.hpp"
+#include "hub/base/disconnect_reason.h"
+#include "hub/engineio/packet.h"
+#include "hub/engineio/transport.h"
+#include "hub/engineio/wire_frame.h"
+#include "metrics/shard_stats.h"
+
+namespace hub::engineio {
+
+struct SessionOptions {
+  std::chrono::milliseconds ping_interval{25000};
+  std::chrono::milliseconds ping_timeout{20000};
+  uint64_t max_payload = 1000000;
+  size_t max_outbound_frames = 10000;
+  size_t max_outbound_bytes = 16 << 20;
+  bool disconnect_on_overflow = true;  // else drop the frame
+};
+
+// The layer above (a Socket.IO client) as the session sees it.
+class SessionObserver {
+ public:
+  virtual ~SessionObserver() = default;
+  // One Engine.IO MESSAGE: text, or binary bytes.
+  virtual void OnMessage(std::string_view data, bool binary) = 0;
+  // Called exactly once when the session ends, whoever ended it.
+  virtual void OnClose(DisconnectReason reason) = 0;
+};
+
+class Session : public std::enable_shared_from_this<Session> {
+ public:
+  enum class SendResult { kQueued, kDropped, kClosed };
+
+  Session(boost::asio::any_io_executor executor, std::string sid, const SessionOptions& options,
+          metrics::ShardStats& stats);
+  ~Session();
+  Session(const Session&) = delete;
+  Session& operator=(const Session&) = delete;
+
+  const std::string& sid() const { return sid_; }
+  bool closed() const { return closed_; }
+  metrics::TransportKind transport_kind() const { return transport_kind_; }
+
+  // Sends OPEN and starts the heartbeat.
+  void Start(std::shared_ptr<Transport> transport, std::unique_ptr<SessionObserver> observer);
+
+  // Queues one outbound packet, applying the queue bounds: when full, the
+  // frame is dropped or the session closed, as configured.
+  SendResult Send(SharedFrame frame);
+  // Whether a volatile packet would be taken right now.
+  bool CanSendNow() const;
+  // Whether `frames` more frames of `bytes` in all fit the queue bounds.
+  bool HasRoomFor(size_t frames, size_t bytes) const;
+
+  // Server-side close (backend request, slow client, drain).
+  void Close(DisconnectReason reason, bool flush = true);
+
+  // --- Called by the transport. ---
+  void OnPacket(const Packet& packet);
+  void OnTransportClosed(DisconnectReason reason);
+  // Moves up to the given amounts of queued frames into `out`.
+  void TakeFrames(std::vector<SharedFrame>& out, size_t max_frames, size_t max_bytes);
+  bool HasQueuedFrames() const { return !queue_.empty(); }
+  void CountInbound(size_t bytes);
+
+ private:
+  void SchedulePing();
+  void OnHeartbeatTimer();
+  void Finish(DisconnectReason reason);
+
+  boost::asio::any_io_executor executor_;
+  const std::string sid_;
+  const SessionOptions options_;
+  metrics::ShardStats& stats_;
+  metrics::TransportKind transport_kind_ = metrics::TransportKind::kWebSocket;
+
+  std::shared_ptr<Transport> transport_;
+  std::unique_ptr<SessionObserver> observer_;
+  std::deque<SharedFrame> queue_;
+  size_t queued_bytes_ = 0;
+
+  boost::asio::steady_timer heartbeat_timer_;
+  bool awaiting_pong_ = false;
+  bool closed_ = false;
+};
+
+}  // namespace hub::engineio

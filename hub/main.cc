@@ -1,0 +1,140 @@
+// The hub binary: parses the configuration, starts the shards (Socket.IO),
+// the gRPC API and the admin server, then waits for SIGTERM/SIGINT and
+// drains. Logs one line per lifecycle event.
+#include <csignal>
+#include <cstdio>
+#include <iostream>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "admin/admin_server.h"
+#include "admin/health.h"
+#include "grpcpp/ext/proto_server_reflection_plugin.h"
+#include "grpcpp/grpcpp.h"
+#include "grpcpp/health_check_service_interface.h"
+#include "hub/api/hub_service.h"
+#include "hub/api/subscription_hub.h"
+#include "hub/base/log.h"
+#include "hub/config/flags.h"
+#include "hub/core/hub_core.h"
+#include "metrics/api_metrics.h"
+#include "metrics/metrics.h"
+
+namespace hub {
+namespace {
+
+constexpr int kExitBadConfig = 2;
+constexpr int kExitStartFailed = 1;
+
+std::string HostPort(const std::string& address, uint16_t port) {
+  if (address.find(':') != std::string::npos) return absl::StrCat("[", address, "]:", port);
+  return absl::StrCat(address, ":", port);
+}
+
+// Blocks the stop signals in every thread (threads inherit the mask), so the
+// main thread alone receives them through sigwait.
+sigset_t BlockStopSignals() {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &set, nullptr);
+  std::signal(SIGPIPE, SIG_IGN);
+  return set;
+}
+
+const char* SignalName(int signal) { return signal == SIGINT ? "SIGINT" : "SIGTERM"; }
+
+int Run(const Config& config) {
+  const sigset_t stop_signals = BlockStopSignals();
+
+  metrics::Metrics metrics(config.shards);
+  metrics::ApiMetrics api_metrics(metrics.registry());
+  api::SubscriptionHub subscriptions(config.subscriber_queue_size, api_metrics);
+  core::HubCore core(config, metrics, subscriptions);
+  admin::Health health;
+
+  auto sio_port = core.Start();
+  if (!sio_port.ok()) {
+    HUB_LOG_ERROR("event=start_failed service=socketio error={}", LogValue(sio_port.status().message()));
+    return kExitStartFailed;
+  }
+  HUB_LOG_INFO("event=listening service=socketio address={} port={} path={} shards={}", config.bind,
+               *sio_port, config.path, config.shards);
+
+  api::HubService service(core, subscriptions, api_metrics);
+  grpc::EnableDefaultHealthCheckService(true);
+  grpc::reflection::InitProtoReflectionServerBuilderPlugin();
+  grpc::ServerBuilder builder;
+  int grpc_port = 0;
+  builder.AddListeningPort(HostPort(config.bind, config.grpc_port), grpc::InsecureServerCredentials(),
+                           &grpc_port);
+  builder.RegisterService(&service);
+  std::unique_ptr<grpc::Server> grpc_server = builder.BuildAndStart();
+  if (!grpc_server || grpc_port == 0) {
+    HUB_LOG_ERROR("event=start_failed service=grpc error={}",
+                  LogValue(absl::StrCat("cannot listen on ", HostPort(config.bind, config.grpc_port))));
+    core.Stop();
+    return kExitStartFailed;
+  }
+  HUB_LOG_INFO("event=listening service=grpc address={} port={}", config.bind, grpc_port);
+
+  admin::AdminServer admin_server(health, [&metrics] { return metrics.Serialize(); });
+  auto admin_port = admin_server.Start(config.bind, config.admin_port);
+  if (!admin_port.ok()) {
+    HUB_LOG_ERROR("event=start_failed service=admin error={}", LogValue(admin_port.status().message()));
+    grpc_server->Shutdown();
+    core.Stop();
+    return kExitStartFailed;
+  }
+  HUB_LOG_INFO("event=listening service=admin address={} port={}", config.bind, *admin_port);
+
+  health.SetReady(true);
+  HUB_LOG_INFO("event=ready");
+
+  int signal = 0;
+  sigwait(&stop_signals, &signal);
+  HUB_LOG_INFO("event=drain_started signal={} grace_ms={}", SignalName(signal), config.drain_grace_ms);
+  // A second signal while draining stops at once.
+  std::thread([stop_signals] {
+    int again = 0;
+    sigwait(&stop_signals, &again);
+    HUB_LOG_WARN("event=forced_exit signal={}", SignalName(again));
+    std::_Exit(1);
+  }).detach();
+
+  health.SetReady(false);
+  grpc_server->GetHealthCheckService()->SetServingStatus(false);
+  const uint64_t closed = core.Drain(std::chrono::milliseconds(config.drain_grace_ms));
+  subscriptions.EndAll();
+  subscriptions.AwaitEmpty(std::chrono::seconds(2));
+  grpc_server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(1));
+  core.Stop();
+  admin_server.Stop();
+  HUB_LOG_INFO("event=stopped connections_closed={}", closed);
+  return 0;
+}
+
+}  // namespace
+}  // namespace hub
+
+int main(int argc, char** argv) {
+  std::vector<std::string> args(argv + 1, argv + argc);
+  auto parsed = hub::ParseCommandLine(args, hub::ProcessEnv());
+  if (!parsed.ok()) {
+    std::cerr << "hub: " << parsed.status().message() << "\n";
+    return hub::kExitBadConfig;
+  }
+  if (parsed->show_help) {
+    std::cout << hub::HelpText();
+    return 0;
+  }
+  if (auto status = hub::InitLogging(parsed->config.log_level); !status.ok()) {
+    std::cerr << "hub: " << status.message() << "\n";
+    return hub::kExitBadConfig;
+  }
+  return hub::Run(parsed->config);
+}

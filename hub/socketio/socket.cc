@@ -1,0 +1,28 @@
+#include "hub/socketio/socket.h"
+
+#include "hub/socketio/client.h"
+
+namespace hub::socketio {
+
+bool Socket::Send(const EncodedPacket& packet) {
+  auto& session = client_.session();
+  // A binary packet is several frames that must arrive together: check room
+  // for all of them first so a full queue never cuts one in half.
+  if (packet.frames.size() > 1) {
+    size_t bytes = 0;
+    for (const auto& frame : packet.frames) bytes += frame->size();
+    if (!session.HasRoomFor(packet.frames.size(), bytes)) {
+      // Let the queue apply its overflow policy (drop or disconnect) once.
+      session.Send(packet.frames.back());
+      return false;
+    }
+  }
+  for (const auto& frame : packet.frames) {
+    if (session.Send(frame) != engineio::Session::SendResult::kQueued) return false;
+  }
+  return true;
+}
+
+bool Socket::CanSendNow() const { return client_.session().CanSendNow(); }
+
+}  // namespace hub::socketio

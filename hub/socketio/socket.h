@@ -1,0 +1,51 @@
+// One Socket.IO socket: a client's connection to one namespace, with the id
+// the client sees as `socket.id`. Owned by its Client; lives on one shard.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "hub/engineio/session.h"
+#include "hub/engineio/wire_frame.h"
+
+namespace hub::socketio {
+
+class Client;
+
+// A Socket.IO packet encoded once for every recipient: the text packet and
+// the binary attachments that follow it.
+struct EncodedPacket {
+  std::vector<engineio::SharedFrame> frames;
+};
+
+class Socket {
+ public:
+  Socket(std::string id, std::string nsp, Client& client, std::string auth, int64_t connected_at_ms)
+      : id_(std::move(id)),
+        nsp_(std::move(nsp)),
+        client_(client),
+        auth_(std::move(auth)),
+        connected_at_ms_(connected_at_ms) {}
+
+  const std::string& id() const { return id_; }
+  const std::string& nsp() const { return nsp_; }
+  const std::string& auth() const { return auth_; }
+  int64_t connected_at_ms() const { return connected_at_ms_; }
+  Client& client() { return client_; }
+  const Client& client() const { return client_; }
+
+  // Queues a packet on the connection. False when it was not queued.
+  bool Send(const EncodedPacket& packet);
+  // Whether a volatile packet would be queued now.
+  bool CanSendNow() const;
+
+ private:
+  const std::string id_;
+  const std::string nsp_;
+  Client& client_;
+  const std::string auth_;
+  const int64_t connected_at_ms_;
+};
+
+}  // namespace hub::socketio

@@ -1,0 +1,34 @@
+// Metrics of the backend API: gRPC calls and Subscribe streams. These are
+// touched per RPC or per client event, not per delivery, so prometheus-cpp's
+// own (atomic) counters are cheap enough.
+#pragma once
+
+#include <string>
+
+#include "prometheus/counter.h"
+#include "prometheus/family.h"
+#include "prometheus/gauge.h"
+#include "prometheus/histogram.h"
+#include "prometheus/registry.h"
+
+namespace hub::metrics {
+
+class ApiMetrics {
+ public:
+  explicit ApiMetrics(prometheus::Registry& registry);
+
+  // One finished RPC: counted by method and status code, timed.
+  void RecordCall(const std::string& method, const std::string& code, double seconds);
+
+  prometheus::Gauge& subscribers;
+  prometheus::Counter& events_delivered;
+  prometheus::Counter& events_dropped_queue_full;
+  prometheus::Counter& events_dropped_no_subscriber;
+  prometheus::Family<prometheus::Counter>& recipients;
+
+ private:
+  prometheus::Family<prometheus::Counter>& calls_;
+  prometheus::Family<prometheus::Histogram>& latency_;
+};
+
+}  // namespace hub::metrics

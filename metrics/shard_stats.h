@@ -1,0 +1,70 @@
+// Hot-path counters, one set per shard. Only the owning shard thread writes
+// them (a relaxed load+store, no locked instruction); the scrape reads them
+// from another thread and sums the shards. prometheus-cpp's own Counter and
+// Histogram would put a shared atomic or a mutex on every delivery.
+#pragma once
+
+#include <array>
+#include <atomic>
+#include <cstdint>
+
+#include "hub/base/disconnect_reason.h"
+
+namespace hub::metrics {
+
+class ShardCounter {
+ public:
+  void Add(uint64_t n = 1) { value_.store(value_.load(std::memory_order_relaxed) + n, std::memory_order_relaxed); }
+  uint64_t Get() const { return value_.load(std::memory_order_relaxed); }
+
+ private:
+  std::atomic<uint64_t> value_{0};
+};
+
+class ShardGauge {
+ public:
+  void Add(int64_t n) { value_.store(value_.load(std::memory_order_relaxed) + n, std::memory_order_relaxed); }
+  void Inc() { Add(1); }
+  void Dec() { Add(-1); }
+  int64_t Get() const { return value_.load(std::memory_order_relaxed); }
+
+ private:
+  std::atomic<int64_t> value_{0};
+};
+
+enum class TransportKind : uint8_t { kWebSocket = 0, kPolling = 1 };
+inline constexpr size_t kTransportKindCount = 2;
+const char* TransportKindName(TransportKind kind);
+
+// Why an outbound frame was not delivered.
+enum class DropReason : uint8_t { kQueueFull = 0, kVolatile = 1, kClosed = 2 };
+inline constexpr size_t kDropReasonCount = 3;
+const char* DropReasonName(DropReason reason);
+
+// Why a handshake was refused.
+enum class HandshakeRejection : uint8_t {
+  kBadRequest = 0, kUnsupportedVersion, kUnknownTransport, kUnknownSession, kForbidden,
+  kTooManyConnections, kDraining, kTimeout
+};
+inline constexpr size_t kHandshakeRejectionCount = 8;
+const char* HandshakeRejectionName(HandshakeRejection reason);
+
+// alignas keeps two shards' counters off one cache line.
+struct alignas(64) ShardStats {
+  std::array<ShardGauge, kTransportKindCount> connections;
+  std::array<ShardCounter, kTransportKindCount> handshakes;
+  std::array<ShardCounter, kHandshakeRejectionCount> handshakes_rejected;
+  std::array<ShardCounter, kDisconnectReasonCount> disconnects;
+  ShardGauge sockets;
+  std::array<ShardCounter, kTransportKindCount> packets_in;
+  std::array<ShardCounter, kTransportKindCount> packets_out;
+  std::array<ShardCounter, kTransportKindCount> bytes_in;
+  std::array<ShardCounter, kTransportKindCount> bytes_out;
+  std::array<ShardCounter, kDropReasonCount> frames_dropped;
+  ShardCounter pings_sent;
+  ShardCounter pongs_received;
+  ShardCounter heartbeat_timeouts;
+  ShardCounter client_events;
+};
+
+}  // namespace hub::metrics

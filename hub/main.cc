@@ -15,6 +15,7 @@
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
 #include "grpcpp/grpcpp.h"
 #include "grpcpp/health_check_service_interface.h"
+#include "hub/api/drain_controller.h"
 #include "hub/api/hub_service.h"
 #include "hub/api/subscription_hub.h"
 #include "hub/base/log.h"
@@ -65,7 +66,12 @@ int Run(const Config& config) {
   HUB_LOG_INFO("event=listening service=socketio address={} port={} path={} shards={}", config.bind,
                *sio_port, config.path, config.shards);
 
-  api::HubService service(core, subscriptions, api_metrics);
+  api::DrainController drain(std::chrono::milliseconds(config.drain_grace_ms));
+  api::ServiceOptions service_options;
+  service_options.token = config.grpc_token;
+  service_options.shutdown_token = config.shutdown_token;
+  service_options.publish_max_in_flight = config.publish_max_in_flight;
+  api::HubService service(core, subscriptions, drain, api_metrics, service_options);
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
@@ -95,26 +101,34 @@ int Run(const Config& config) {
   health.SetReady(true);
   HUB_LOG_INFO("event=ready");
 
-  int signal = 0;
-  sigwait(&stop_signals, &signal);
-  HUB_LOG_INFO("event=drain_started signal={} grace_ms={}", SignalName(signal), config.drain_grace_ms);
-  // A second signal while draining stops at once.
-  std::thread([stop_signals] {
-    int again = 0;
-    sigwait(&stop_signals, &again);
-    HUB_LOG_WARN("event=forced_exit signal={}", SignalName(again));
-    std::_Exit(1);
+  // Stop signals become drain requests; a second one during a drain exits
+  // at once.
+  std::thread([stop_signals, &drain] {
+    for (;;) {
+      int signal = 0;
+      if (sigwait(&stop_signals, &signal) != 0) continue;
+      if (!drain.RequestFromSignal(SignalName(signal))) {
+        HUB_LOG_WARN("event=forced_exit signal={}", SignalName(signal));
+        std::_Exit(1);
+      }
+    }
   }).detach();
 
+  const api::DrainController::Request request = drain.Wait();
+  HUB_LOG_INFO("event=drain_started reason={} grace_ms={}", LogValue(request.reason),
+               request.grace.count());
   health.SetReady(false);
   grpc_server->GetHealthCheckService()->SetServingStatus(false);
-  const uint64_t closed = core.Drain(std::chrono::milliseconds(config.drain_grace_ms));
+  uint64_t sockets = 0;
+  for (int i = 0; i < config.shards; ++i) sockets += std::max<int64_t>(0, metrics.shard(i).sockets.Get());
+  const uint64_t connections = core.Drain(request.grace);
+  drain.Complete(sockets);
   subscriptions.EndAll();
   subscriptions.AwaitEmpty(std::chrono::seconds(2));
   grpc_server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(1));
   core.Stop();
   admin_server.Stop();
-  HUB_LOG_INFO("event=stopped connections_closed={}", closed);
+  HUB_LOG_INFO("event=stopped connections_closed={} sockets_disconnected={}", connections, sockets);
   return 0;
 }
 

@@ -30,7 +30,22 @@ ApiMetrics::ApiMetrics(prometheus::Registry& registry)
       latency_(prometheus::BuildHistogram()
                    .Name("hub_grpc_call_duration_seconds")
                    .Help("gRPC call latency by method.")
-                   .Register(registry)) {}
+                   .Register(registry)),
+      acks_(prometheus::BuildCounter()
+                .Name("hub_acks_total")
+                .Help("Client answers to EmitWithAck, by result (ok, timeout, disconnected).")
+                .Register(registry)),
+      ack_latency_(prometheus::BuildHistogram()
+                       .Name("hub_ack_duration_seconds")
+                       .Help("Time from EmitWithAck to each socket's answer, by result.")
+                       .Register(registry)) {}
+
+void ApiMetrics::RecordAck(const std::string& result, double seconds) {
+  acks_.Add({{"result", result}}).Increment();
+  static const prometheus::Histogram::BucketBoundaries kBuckets = {
+      0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60};
+  ack_latency_.Add({{"result", result}}, kBuckets).Observe(seconds);
+}
 
 void ApiMetrics::RecordCall(const std::string& method, const std::string& code, double seconds) {
   calls_.Add({{"method", method}, {"code", code}}).Increment();

@@ -19,6 +19,8 @@ class ApiMetrics {
 
   // One finished RPC: counted by method and status code, timed.
   void RecordCall(const std::string& method, const std::string& code, double seconds);
+  // One socket's answer to an EmitWithAck: ok, timeout or disconnected.
+  void RecordAck(const std::string& result, double seconds);
 
   prometheus::Gauge& subscribers;
   prometheus::Counter& events_delivered;
@@ -29,6 +31,8 @@ class ApiMetrics {
  private:
   prometheus::Family<prometheus::Counter>& calls_;
   prometheus::Family<prometheus::Histogram>& latency_;
+  prometheus::Family<prometheus::Counter>& acks_;
+  prometheus::Family<prometheus::Histogram>& ack_latency_;
 };
 
 }  // namespace hub::metrics

@@ -1,47 +1,41 @@
 #include "hub/api/hub_service.h"
 
+#include <algorithm>
 #include <chrono>
 #include <memory>
 
+#include "hub/api/publish_stream.h"
+#include "hub/api/request_checks.h"
 #include "hub/api/status.h"
+#include "hub/api/unary_call.h"
 
 namespace hub::api {
 namespace {
 
-// Finishes a unary RPC exactly once and records its metrics.
-class UnaryCall {
- public:
-  UnaryCall(grpc::CallbackServerContext* context, metrics::ApiMetrics& metrics, const char* method)
-      : reactor_(context->DefaultReactor()),
-        metrics_(metrics),
-        method_(method),
-        start_(std::chrono::steady_clock::now()) {}
-
-  grpc::ServerUnaryReactor* Finish(const grpc::Status& status) {
-    const double seconds =
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
-    metrics_.RecordCall(method_, StatusCodeName(status.error_code()), seconds);
-    reactor_->Finish(status);
-    return reactor_;
-  }
-  grpc::ServerUnaryReactor* reactor() const { return reactor_; }
-
- private:
-  grpc::ServerUnaryReactor* reactor_;
-  metrics::ApiMetrics& metrics_;
-  const char* method_;
-  std::chrono::steady_clock::time_point start_;
-};
-
 const grpc::Status kDraining(grpc::StatusCode::UNAVAILABLE, "hub is draining");
+constexpr uint32_t kDefaultAckTimeoutMs = 30000;
+constexpr uint32_t kDefaultPageSize = 100;
+constexpr uint32_t kMaxPageSize = 1000;
 
-absl::StatusOr<std::shared_ptr<const core::OutboundPacket>> EncodePayload(
-    const std::string& nsp, const hub::v1::Payload& payload) {
-  std::vector<std::string> args(payload.args().begin(), payload.args().end());
-  std::vector<std::string> attachments(payload.attachments().begin(), payload.attachments().end());
-  auto packet = core::EncodeEvent(nsp, payload.event(), args, attachments);
-  if (!packet.ok()) return packet.status();
-  return std::make_shared<const core::OutboundPacket>(*std::move(packet));
+hub::v1::AckStatus ToProto(core::AckOutcome outcome) {
+  switch (outcome) {
+    case core::AckOutcome::kOk: return hub::v1::ACK_STATUS_OK;
+    case core::AckOutcome::kTimeout: return hub::v1::ACK_STATUS_TIMEOUT;
+    case core::AckOutcome::kDisconnected: return hub::v1::ACK_STATUS_DISCONNECTED;
+  }
+  return hub::v1::ACK_STATUS_UNSPECIFIED;
+}
+
+// The ack timeout, shortened to the RPC's own deadline when that comes first.
+std::chrono::milliseconds AckTimeout(const grpc::CallbackServerContext& context, uint32_t timeout_ms) {
+  auto timeout = std::chrono::milliseconds(timeout_ms == 0 ? kDefaultAckTimeoutMs : timeout_ms);
+  const auto deadline = context.deadline();
+  if (deadline != std::chrono::system_clock::time_point::max()) {
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::system_clock::now());
+    timeout = std::max(std::chrono::milliseconds(0), std::min(timeout, left));
+  }
+  return timeout;
 }
 
 }  // namespace
@@ -50,14 +44,15 @@ grpc::ServerUnaryReactor* HubService::EmitTo(grpc::CallbackServerContext* contex
                                              const hub::v1::EmitToRequest* request,
                                              hub::v1::EmitResponse* response) {
   auto call = std::make_shared<UnaryCall>(context, metrics_, "EmitTo");
+  if (auto auth = CheckBearerToken(*context, options_.token); !auth.ok()) return call->Finish(auth);
   if (core_.draining()) return call->Finish(kDraining);
   if (request->socket_ids().empty()) {
     return call->Finish(grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "socket_ids is empty"));
   }
   auto nsp = core::NormalizeNamespace(request->namespace_());
-  if (!nsp.ok()) return call->Finish(ToGrpcStatus(nsp.status()));
+  if (!nsp.ok()) return call->Finish(nsp.status());
   auto packet = EncodePayload(*nsp, request->payload());
-  if (!packet.ok()) return call->Finish(ToGrpcStatus(packet.status()));
+  if (!packet.ok()) return call->Finish(packet.status());
 
   std::vector<std::string> ids(request->socket_ids().begin(), request->socket_ids().end());
   const size_t requested = ids.size();
@@ -81,21 +76,15 @@ grpc::ServerUnaryReactor* HubService::Broadcast(grpc::CallbackServerContext* con
                                                 const hub::v1::BroadcastRequest* request,
                                                 hub::v1::EmitResponse* response) {
   auto call = std::make_shared<UnaryCall>(context, metrics_, "Broadcast");
+  if (auto auth = CheckBearerToken(*context, options_.token); !auth.ok()) return call->Finish(auth);
   if (core_.draining()) return call->Finish(kDraining);
-  const auto& selector = request->selector();
-  if (!selector.socket_ids().empty() || !selector.rooms().empty() ||
-      !selector.except_rooms().empty() || !selector.except_socket_ids().empty()) {
-    return call->Finish(grpc::Status(grpc::StatusCode::UNIMPLEMENTED,
-                                     "room and socket selectors are not supported yet; "
-                                     "Broadcast reaches a whole namespace"));
-  }
-  auto nsp = core::NormalizeNamespace(selector.namespace_());
-  if (!nsp.ok()) return call->Finish(ToGrpcStatus(nsp.status()));
-  auto packet = EncodePayload(*nsp, request->payload());
-  if (!packet.ok()) return call->Finish(ToGrpcStatus(packet.status()));
+  auto selection = ToSelection(request->selector());
+  if (!selection.ok()) return call->Finish(selection.status());
+  auto packet = EncodePayload(selection->nsp, request->payload());
+  if (!packet.ok()) return call->Finish(packet.status());
 
   auto* reactor = call->reactor();
-  core_.Broadcast(*nsp, *std::move(packet), request->volatile_(),
+  core_.Broadcast(*std::move(selection), *std::move(packet), request->volatile_(),
                   [this, call, response](uint64_t recipients) {
                     response->set_recipients(recipients);
                     metrics_.recipients.Add({{"rpc", "Broadcast"}}).Increment(static_cast<double>(recipients));
@@ -104,10 +93,190 @@ grpc::ServerUnaryReactor* HubService::Broadcast(grpc::CallbackServerContext* con
   return reactor;
 }
 
+grpc::ServerUnaryReactor* HubService::EmitWithAck(grpc::CallbackServerContext* context,
+                                                  const hub::v1::EmitWithAckRequest* request,
+                                                  hub::v1::EmitWithAckResponse* response) {
+  auto call = std::make_shared<UnaryCall>(context, metrics_, "EmitWithAck");
+  if (auto auth = CheckBearerToken(*context, options_.token); !auth.ok()) return call->Finish(auth);
+  if (core_.draining()) return call->Finish(kDraining);
+  auto selection = ToSelection(request->selector());
+  if (!selection.ok()) return call->Finish(selection.status());
+  const uint64_t ack_id = core_.NextAckId();
+  auto packet = EncodePayload(selection->nsp, request->payload(), ack_id);
+  if (!packet.ok()) return call->Finish(packet.status());
+
+  const auto timeout = AckTimeout(*context, request->timeout_ms());
+  const auto start = std::chrono::steady_clock::now();
+  auto* reactor = call->reactor();
+  core_.EmitWithAck(*std::move(selection), *std::move(packet), ack_id, timeout,
+                    [this, call, response, start](std::vector<core::AckReply> replies) {
+                      for (auto& reply : replies) {
+                        const double seconds =
+                            std::chrono::duration<double>(reply.settled_at - start).count();
+                        metrics_.RecordAck(reply.outcome == core::AckOutcome::kOk ? "ok"
+                                           : reply.outcome == core::AckOutcome::kTimeout
+                                               ? "timeout"
+                                               : "disconnected",
+                                           seconds);
+                        auto* result = response->add_results();
+                        result->set_socket_id(std::move(reply.socket_id));
+                        result->set_status(ToProto(reply.outcome));
+                        for (auto& arg : reply.args) result->add_args(std::move(arg));
+                        for (auto& attachment : reply.attachments) {
+                          result->add_attachments(std::move(attachment));
+                        }
+                      }
+                      call->Finish(grpc::Status::OK);
+                    });
+  return reactor;
+}
+
+grpc::ServerUnaryReactor* HubService::Ack(grpc::CallbackServerContext* context,
+                                          const hub::v1::AckRequest* request,
+                                          hub::v1::AckResponse* response) {
+  auto call = std::make_shared<UnaryCall>(context, metrics_, "Ack");
+  if (auto auth = CheckBearerToken(*context, options_.token); !auth.ok()) return call->Finish(auth);
+  if (core_.draining()) return call->Finish(kDraining);
+  auto nsp = core::NormalizeNamespace(request->namespace_());
+  if (!nsp.ok()) return call->Finish(nsp.status());
+  std::vector<std::string> args(request->args().begin(), request->args().end());
+  std::vector<std::string> attachments(request->attachments().begin(), request->attachments().end());
+  if (auto valid = core::ValidateArgs(args, attachments); !valid.ok()) return call->Finish(valid);
+
+  auto* reactor = call->reactor();
+  core_.AnswerClientAck(*std::move(nsp), request->socket_id(), request->ack_id(), std::move(args),
+                        std::move(attachments),
+                        [call](absl::Status status) { call->Finish(status); });
+  return reactor;
+}
+
 grpc::ServerWriteReactor<hub::v1::ClientEvent>* HubService::Subscribe(
     grpc::CallbackServerContext* context, const hub::v1::SubscribeRequest* request) {
+  auto refuse = [](const grpc::Status& status) {
+    class Refused : public grpc::ServerWriteReactor<hub::v1::ClientEvent> {
+     public:
+      explicit Refused(const grpc::Status& status) { Finish(status); }
+      void OnDone() override { delete this; }
+    };
+    return new Refused(status);
+  };
+  if (auto auth = CheckBearerToken(*context, options_.token); !auth.ok()) {
+    metrics_.RecordCall("Subscribe", StatusCodeName(auth.error_code()), 0);
+    return refuse(auth);
+  }
+  for (const auto& nsp : request->namespaces()) {
+    if (auto valid = core::NormalizeNamespace(nsp); !valid.ok()) {
+      metrics_.RecordCall("Subscribe", "INVALID_ARGUMENT", 0);
+      return refuse(ToGrpcStatus(valid.status()));
+    }
+  }
   metrics_.RecordCall("Subscribe", "OK", 0);
   return subscriptions_.Subscribe(*request);
+}
+
+grpc::ServerUnaryReactor* HubService::UpdateRooms(grpc::CallbackServerContext* context,
+                                                  const char* method,
+                                                  const hub::v1::RoomsRequest* request,
+                                                  hub::v1::RoomsResponse* response, bool join) {
+  auto call = std::make_shared<UnaryCall>(context, metrics_, method);
+  if (auto auth = CheckBearerToken(*context, options_.token); !auth.ok()) return call->Finish(auth);
+  if (core_.draining()) return call->Finish(kDraining);
+  auto selection = ToSelection(request->selector());
+  if (!selection.ok()) return call->Finish(selection.status());
+  if (request->rooms().empty()) {
+    return call->Finish(grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "rooms is empty"));
+  }
+  std::vector<std::string> rooms(request->rooms().begin(), request->rooms().end());
+  auto* reactor = call->reactor();
+  core_.UpdateRooms(*std::move(selection), std::move(rooms), join,
+                    [call, response](uint64_t sockets) {
+                      response->set_sockets(sockets);
+                      call->Finish(grpc::Status::OK);
+                    });
+  return reactor;
+}
+
+grpc::ServerUnaryReactor* HubService::JoinRooms(grpc::CallbackServerContext* context,
+                                                const hub::v1::RoomsRequest* request,
+                                                hub::v1::RoomsResponse* response) {
+  return UpdateRooms(context, "JoinRooms", request, response, /*join=*/true);
+}
+
+grpc::ServerUnaryReactor* HubService::LeaveRooms(grpc::CallbackServerContext* context,
+                                                 const hub::v1::RoomsRequest* request,
+                                                 hub::v1::RoomsResponse* response) {
+  return UpdateRooms(context, "LeaveRooms", request, response, /*join=*/false);
+}
+
+grpc::ServerUnaryReactor* HubService::DisconnectSockets(grpc::CallbackServerContext* context,
+                                                        const hub::v1::DisconnectRequest* request,
+                                                        hub::v1::DisconnectResponse* response) {
+  auto call = std::make_shared<UnaryCall>(context, metrics_, "DisconnectSockets");
+  if (auto auth = CheckBearerToken(*context, options_.token); !auth.ok()) return call->Finish(auth);
+  if (core_.draining()) return call->Finish(kDraining);
+  auto selection = ToSelection(request->selector());
+  if (!selection.ok()) return call->Finish(selection.status());
+  auto* reactor = call->reactor();
+  core_.Disconnect(*std::move(selection), request->close_connection(),
+                   [call, response](uint64_t sockets) {
+                     response->set_sockets(sockets);
+                     call->Finish(grpc::Status::OK);
+                   });
+  return reactor;
+}
+
+grpc::ServerUnaryReactor* HubService::ListSockets(grpc::CallbackServerContext* context,
+                                                  const hub::v1::ListSocketsRequest* request,
+                                                  hub::v1::ListSocketsResponse* response) {
+  auto call = std::make_shared<UnaryCall>(context, metrics_, "ListSockets");
+  if (auto auth = CheckBearerToken(*context, options_.token); !auth.ok()) return call->Finish(auth);
+  auto selection = ToSelection(request->selector());
+  if (!selection.ok()) return call->Finish(selection.status());
+  const uint32_t page_size =
+      request->page_size() == 0 ? kDefaultPageSize : std::min(request->page_size(), kMaxPageSize);
+  auto* reactor = call->reactor();
+  core_.ListSockets(*std::move(selection), page_size, request->page_token(),
+                    [call, response](absl::StatusOr<core::SocketPage> page) {
+                      if (!page.ok()) {
+                        call->Finish(page.status());
+                        return;
+                      }
+                      for (auto& socket : page->sockets) {
+                        auto* info = response->add_sockets();
+                        info->set_id(std::move(socket.id));
+                        info->set_namespace_(std::move(socket.nsp));
+                        for (auto& room : socket.rooms) info->add_rooms(std::move(room));
+                        info->set_transport(std::move(socket.transport));
+                        info->set_remote_address(std::move(socket.remote_address));
+                        info->set_connected_at_ms(socket.connected_at_ms);
+                        info->set_auth(std::move(socket.auth));
+                      }
+                      response->set_next_page_token(std::move(page->next_page_token));
+                      call->Finish(grpc::Status::OK);
+                    });
+  return reactor;
+}
+
+grpc::ServerReadReactor<hub::v1::PublishRequest>* HubService::Publish(
+    grpc::CallbackServerContext* context, hub::v1::PublishResponse* response) {
+  return new PublishStream(context, core_, metrics_, response, options_.token,
+                           options_.publish_max_in_flight);
+}
+
+grpc::ServerUnaryReactor* HubService::Shutdown(grpc::CallbackServerContext* context,
+                                               const hub::v1::ShutdownRequest* request,
+                                               hub::v1::ShutdownResponse* response) {
+  auto call = std::make_shared<UnaryCall>(context, metrics_, "Shutdown");
+  const std::string& token = options_.shutdown_token.empty() ? options_.token : options_.shutdown_token;
+  if (auto auth = CheckBearerToken(*context, token); !auth.ok()) return call->Finish(auth);
+  auto* reactor = call->reactor();
+  drain_.RequestFromRpc(std::chrono::milliseconds(request->grace_period_ms()),
+                        request->reason().empty() ? "Shutdown RPC" : request->reason(),
+                        [call, response](uint64_t sockets) {
+                          response->set_sockets_disconnected(sockets);
+                          call->Finish(grpc::Status::OK);
+                        });
+  return reactor;
 }
 
 }  // namespace hub::api

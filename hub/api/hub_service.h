@@ -3,6 +3,9 @@
 // shards have answered. No RPC thread ever waits on a shard.
 #pragma once
 
+#include <string>
+
+#include "hub/api/drain_controller.h"
 #include "hub/api/subscription_hub.h"
 #include "hub/core/hub_core.h"
 #include "hub/v1/hub.grpc.pb.h"
@@ -10,10 +13,21 @@
 
 namespace hub::api {
 
+struct ServiceOptions {
+  std::string token;           // required bearer token for every RPC; empty: none
+  std::string shutdown_token;  // Shutdown's own token; empty: `token` applies
+  size_t publish_max_in_flight = 1024;
+};
+
 class HubService final : public hub::v1::Hub::CallbackService {
  public:
-  HubService(core::HubCore& core, SubscriptionHub& subscriptions, metrics::ApiMetrics& metrics)
-      : core_(core), subscriptions_(subscriptions), metrics_(metrics) {}
+  HubService(core::HubCore& core, SubscriptionHub& subscriptions, DrainController& drain,
+             metrics::ApiMetrics& metrics, ServiceOptions options)
+      : core_(core),
+        subscriptions_(subscriptions),
+        drain_(drain),
+        metrics_(metrics),
+        options_(std::move(options)) {}
 
   grpc::ServerUnaryReactor* EmitTo(grpc::CallbackServerContext* context,
                                    const hub::v1::EmitToRequest* request,
@@ -21,13 +35,42 @@ class HubService final : public hub::v1::Hub::CallbackService {
   grpc::ServerUnaryReactor* Broadcast(grpc::CallbackServerContext* context,
                                       const hub::v1::BroadcastRequest* request,
                                       hub::v1::EmitResponse* response) override;
+  grpc::ServerUnaryReactor* EmitWithAck(grpc::CallbackServerContext* context,
+                                        const hub::v1::EmitWithAckRequest* request,
+                                        hub::v1::EmitWithAckResponse* response) override;
+  grpc::ServerUnaryReactor* Ack(grpc::CallbackServerContext* context,
+                                const hub::v1::AckRequest* request,
+                                hub::v1::AckResponse* response) override;
   grpc::ServerWriteReactor<hub::v1::ClientEvent>* Subscribe(
       grpc::CallbackServerContext* context, const hub::v1::SubscribeRequest* request) override;
+  grpc::ServerUnaryReactor* JoinRooms(grpc::CallbackServerContext* context,
+                                      const hub::v1::RoomsRequest* request,
+                                      hub::v1::RoomsResponse* response) override;
+  grpc::ServerUnaryReactor* LeaveRooms(grpc::CallbackServerContext* context,
+                                       const hub::v1::RoomsRequest* request,
+                                       hub::v1::RoomsResponse* response) override;
+  grpc::ServerUnaryReactor* DisconnectSockets(grpc::CallbackServerContext* context,
+                                              const hub::v1::DisconnectRequest* request,
+                                              hub::v1::DisconnectResponse* response) override;
+  grpc::ServerUnaryReactor* ListSockets(grpc::CallbackServerContext* context,
+                                        const hub::v1::ListSocketsRequest* request,
+                                        hub::v1::ListSocketsResponse* response) override;
+  grpc::ServerReadReactor<hub::v1::PublishRequest>* Publish(
+      grpc::CallbackServerContext* context, hub::v1::PublishResponse* response) override;
+  grpc::ServerUnaryReactor* Shutdown(grpc::CallbackServerContext* context,
+                                     const hub::v1::ShutdownRequest* request,
+                                     hub::v1::ShutdownResponse* response) override;
 
  private:
+  grpc::ServerUnaryReactor* UpdateRooms(grpc::CallbackServerContext* context, const char* method,
+                                        const hub::v1::RoomsRequest* request,
+                                        hub::v1::RoomsResponse* response, bool join);
+
   core::HubCore& core_;
   SubscriptionHub& subscriptions_;
+  DrainController& drain_;
   metrics::ApiMetrics& metrics_;
+  const ServiceOptions options_;
 };
 
 }  // namespace hub::api

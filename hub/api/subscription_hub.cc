@@ -1,6 +1,7 @@
 #include "hub/api/subscription_hub.h"
 
 #include <algorithm>
+#include <mutex>
 
 namespace hub::api {
 namespace {
@@ -57,7 +58,13 @@ Subscriber::Subscriber(SubscriptionHub& hub, const hub::v1::SubscribeRequest& re
     : hub_(hub),
       namespaces_(request.namespaces().begin(), request.namespaces().end()),
       events_(request.events().begin(), request.events().end()),
+      group_(request.group()),
       capacity_(capacity) {}
+
+bool Subscriber::HasRoom() {
+  std::lock_guard lock(mu_);
+  return !finished_ && !ending_ && queue_.size() < capacity_;
+}
 
 bool Subscriber::Matches(const std::string& nsp, const std::string& event_name) const {
   return (namespaces_.empty() || namespaces_.count(nsp) > 0) &&
@@ -138,18 +145,54 @@ SubscriptionHub::SubscriptionHub(size_t queue_capacity, metrics::ApiMetrics& met
 
 SubscriptionHub::~SubscriptionHub() = default;
 
-void SubscriptionHub::Publish(core::ClientEventRecord record) {
+bool SubscriptionHub::Publish(core::ClientEventRecord record) {
   const std::string nsp = record.nsp;
   auto event = ToProto(std::move(record));
   const std::string& name = EventNameOf(*event);
   bool routed = false;
   std::lock_guard lock(mu_);
-  for (Subscriber* subscriber : subscribers_) {
+  const std::vector<Subscriber*> ungrouped = ungrouped_;
+  for (Subscriber* subscriber : ungrouped) {
     if (!subscriber->Matches(nsp, name)) continue;
     subscriber->Offer(event);
     routed = true;
   }
+  std::vector<std::string> group_names;
+  for (const auto& [group_name, group] : groups_) group_names.push_back(group_name);
+  for (const auto& group_name : group_names) {
+    auto g = groups_.find(group_name);
+    if (g != groups_.end() && OfferToGroup(g->second, nsp, name, event)) routed = true;
+  }
   if (!routed) metrics_.events_dropped_no_subscriber.Increment();
+  return routed;
+}
+
+bool SubscriptionHub::OfferToGroup(Group& group, const std::string& nsp, const std::string& name,
+                                   const std::shared_ptr<const hub::v1::ClientEvent>& event) {
+  // Round robin over the members whose filters match, skipping members whose
+  // queue is full while another one has room.
+  const std::vector<Subscriber*> members = group.members;
+  const size_t n = members.size();
+  Subscriber* fallback = nullptr;
+  size_t fallback_index = 0;
+  for (size_t step = 0; step < n; ++step) {
+    const size_t index = (group.next + step) % n;
+    Subscriber* member = members[index];
+    if (!member->Matches(nsp, name)) continue;
+    if (member->HasRoom()) {
+      group.next = index + 1;
+      member->Offer(event);
+      return true;
+    }
+    if (fallback == nullptr) {
+      fallback = member;
+      fallback_index = index;
+    }
+  }
+  if (fallback == nullptr) return false;
+  group.next = fallback_index + 1;
+  fallback->Offer(event);  // every matching member is full: counted as a drop there
+  return true;
 }
 
 grpc::ServerWriteReactor<hub::v1::ClientEvent>* SubscriptionHub::Subscribe(
@@ -157,7 +200,12 @@ grpc::ServerWriteReactor<hub::v1::ClientEvent>* SubscriptionHub::Subscribe(
   auto* subscriber = new Subscriber(*this, request, queue_capacity_);
   {
     std::lock_guard lock(mu_);
-    subscribers_.push_back(subscriber);  // OnDone removes it
+    if (subscriber->group().empty()) {
+      ungrouped_.push_back(subscriber);
+    } else {
+      groups_[subscriber->group()].members.push_back(subscriber);
+    }
+    ++count_;
     metrics_.subscribers.Increment();
     if (ended_) {
       subscriber->EndWith(grpc::Status(grpc::StatusCode::UNAVAILABLE, "hub is draining"));
@@ -171,23 +219,41 @@ grpc::ServerWriteReactor<hub::v1::ClientEvent>* SubscriptionHub::Subscribe(
 
 void SubscriptionHub::Remove(Subscriber* subscriber) {
   std::lock_guard lock(mu_);
-  auto it = std::find(subscribers_.begin(), subscribers_.end(), subscriber);
-  if (it != subscribers_.end()) {
-    subscribers_.erase(it);
+  bool removed = false;
+  if (subscriber->group().empty()) {
+    auto it = std::find(ungrouped_.begin(), ungrouped_.end(), subscriber);
+    if (it != ungrouped_.end()) {
+      ungrouped_.erase(it);
+      removed = true;
+    }
+  } else if (auto g = groups_.find(subscriber->group()); g != groups_.end()) {
+    auto& members = g->second.members;
+    auto it = std::find(members.begin(), members.end(), subscriber);
+    if (it != members.end()) {
+      members.erase(it);
+      removed = true;
+    }
+    if (members.empty()) groups_.erase(g);
+  }
+  if (removed) {
+    --count_;
     metrics_.subscribers.Decrement();
   }
-  if (subscribers_.empty()) empty_.notify_all();
+  if (count_ == 0) empty_.notify_all();
 }
 
 void SubscriptionHub::EndAll() {
   std::lock_guard lock(mu_);
   ended_ = true;
-  for (Subscriber* subscriber : subscribers_) subscriber->EndStream();
+  std::vector<Subscriber*> all = ungrouped_;
+  for (auto& [name, group] : groups_) all.insert(all.end(), group.members.begin(), group.members.end());
+  // Each EndStream may remove only its own subscriber, already visited.
+  for (Subscriber* subscriber : all) subscriber->EndStream();
 }
 
 void SubscriptionHub::AwaitEmpty(std::chrono::milliseconds timeout) {
   std::unique_lock lock(mu_);
-  empty_.wait_for(lock, timeout, [this] { return subscribers_.empty(); });
+  empty_.wait_for(lock, timeout, [this] { return count_ == 0; });
 }
 
 }  // namespace hub::api

@@ -1,14 +1,16 @@
 // Subscribe streams: every client event is turned into one ClientEvent
-// message and offered to each matching subscriber's bounded queue. A full
-// queue drops the event (counted, and visible to the backend as a gap in
-// `sequence`); it never blocks a shard or grows without bound.
+// message and offered to each matching subscriber without a group, and to one
+// matching member of each consumer group. Each subscriber has a bounded
+// queue: a full queue drops the event (counted, and visible to the backend
+// as a gap in `sequence`); it never blocks a shard or grows without bound.
 #pragma once
 
+#include <condition_variable>
 #include <deque>
 #include <memory>
-#include <condition_variable>
 #include <mutex>
 #include <string>
+#include <unordered_map>
 #include <unordered_set>
 #include <vector>
 
@@ -26,8 +28,11 @@ class Subscriber : public grpc::ServerWriteReactor<hub::v1::ClientEvent> {
  public:
   Subscriber(SubscriptionHub& hub, const hub::v1::SubscribeRequest& request, size_t capacity);
 
+  const std::string& group() const { return group_; }
   // Whether the request's namespace and event filters take this event.
   bool Matches(const std::string& nsp, const std::string& event_name) const;
+  // Whether the queue has room for one more event.
+  bool HasRoom();
   // Queues the event, or drops it when the queue is full. Either way it uses
   // up one sequence number.
   void Offer(const std::shared_ptr<const hub::v1::ClientEvent>& event);
@@ -47,6 +52,7 @@ class Subscriber : public grpc::ServerWriteReactor<hub::v1::ClientEvent> {
   SubscriptionHub& hub_;
   const std::unordered_set<std::string> namespaces_;
   const std::unordered_set<std::string> events_;
+  const std::string group_;
   const size_t capacity_;
 
   // Recursive: gRPC may run a reaction inline from StartWrite.
@@ -65,7 +71,7 @@ class SubscriptionHub : public core::ClientEventSink {
   ~SubscriptionHub() override;
 
   // core::ClientEventSink: called from shard threads.
-  void Publish(core::ClientEventRecord record) override;
+  bool Publish(core::ClientEventRecord record) override;
 
   // A new Subscribe call; refused with UNAVAILABLE once draining.
   grpc::ServerWriteReactor<hub::v1::ClientEvent>* Subscribe(const hub::v1::SubscribeRequest& request);
@@ -78,13 +84,24 @@ class SubscriptionHub : public core::ClientEventSink {
 
  private:
   friend class Subscriber;
+  struct Group {
+    std::vector<Subscriber*> members;
+    size_t next = 0;  // round-robin position
+  };
   void Remove(Subscriber* subscriber);
+  // Offers the event to one member of the group; false when none matches.
+  bool OfferToGroup(Group& group, const std::string& nsp, const std::string& name,
+                    const std::shared_ptr<const hub::v1::ClientEvent>& event);
 
   const size_t queue_capacity_;
   metrics::ApiMetrics& metrics_;
-  std::mutex mu_;
-  std::condition_variable empty_;
-  std::vector<Subscriber*> subscribers_;
+  // Recursive, and lists are iterated over copies: gRPC may run OnDone (which
+  // calls Remove) on this thread from inside Finish or StartWrite.
+  std::recursive_mutex mu_;
+  std::condition_variable_any empty_;
+  std::vector<Subscriber*> ungrouped_;
+  std::unordered_map<std::string, Group> groups_;
+  size_t count_ = 0;
   bool ended_ = false;
 };
 

@@ -12,6 +12,7 @@ std::string_view DisconnectReasonText(DisconnectReason reason) {
     case DisconnectReason::kForcedClose: return "forced close";
     case DisconnectReason::kServerShuttingDown: return "server shutting down";
     case DisconnectReason::kParseError: return "parse error";
+    case DisconnectReason::kForcedServerClose: return "forced server close";
   }
   return "unknown";
 }

@@ -18,8 +18,9 @@ enum class DisconnectReason : uint8_t {
   kForcedClose,                // the server closed the connection (slow client, backend)
   kServerShuttingDown,         // drain (Shutdown RPC or SIGTERM)
   kParseError,                 // a malformed Engine.IO or Socket.IO packet
+  kForcedServerClose,          // a backend closed the whole connection (DisconnectSockets)
 };
-inline constexpr size_t kDisconnectReasonCount = 8;
+inline constexpr size_t kDisconnectReasonCount = 9;
 
 // socket.io's text for the reason, e.g. "ping timeout".
 std::string_view DisconnectReasonText(DisconnectReason reason);

@@ -39,9 +39,16 @@ struct Config {
   uint32_t connect_timeout_ms = 45000;
   std::vector<std::string> namespaces;  // empty: every namespace allowed
   uint32_t max_attachments = 10;
+  uint32_t max_auth_bytes = 8192;
+  uint32_t max_event_name_bytes = 256;
+  uint32_t max_event_args = 64;
+  uint32_t max_client_acks = 1000;
 
   // Backends.
   uint32_t subscriber_queue_size = 10000;
+  std::string grpc_token;      // bearer token every RPC must carry; empty: none
+  std::string shutdown_token;  // Shutdown's own token; empty: grpc_token applies
+  uint32_t publish_max_in_flight = 1024;
 
   // Operations.
   uint32_t drain_grace_ms = 10000;

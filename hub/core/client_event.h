@@ -39,7 +39,9 @@ struct ClientEventRecord {
 class ClientEventSink {
  public:
   virtual ~ClientEventSink() = default;
-  virtual void Publish(ClientEventRecord record) = 0;
+  // Returns whether any subscriber took the event (queued or dropped on a
+  // full queue): an event nobody matched gets no ack.
+  virtual bool Publish(ClientEventRecord record) = 0;
 };
 
 }  // namespace hub::core

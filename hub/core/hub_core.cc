@@ -1,8 +1,13 @@
 #include "hub/core/hub_core.h"
 
+#include <algorithm>
 #include <thread>
 
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "boost/asio/steady_timer.hpp"
 #include "hub/base/random_id.h"
+#include "hub/base/strings.h"
 #include "hub/core/gather.h"
 #include "hub/socketio/client.h"
 
@@ -10,12 +15,18 @@ namespace hub::core {
 
 absl::StatusOr<OutboundPacket> EncodeEvent(std::string_view nsp, std::string_view event,
                                            const std::vector<std::string>& args,
-                                           const std::vector<std::string>& attachments) {
-  return socketio::EncodeServerEvent(nsp, event, args, attachments);
+                                           const std::vector<std::string>& attachments,
+                                           std::optional<uint64_t> ack_id) {
+  return socketio::EncodeServerEvent(nsp, event, args, attachments, ack_id);
 }
 
 absl::StatusOr<std::string> NormalizeNamespace(std::string_view nsp) {
   return socketio::NormalizeNamespace(nsp);
+}
+
+absl::Status ValidateArgs(const std::vector<std::string>& args,
+                          const std::vector<std::string>& attachments) {
+  return socketio::ValidateArgs(args, attachments);
 }
 
 HubCore::HubCore(const Config& config, metrics::Metrics& metrics, ClientEventSink& sink)
@@ -33,6 +44,11 @@ HubCore::HubCore(const Config& config, metrics::Metrics& metrics, ClientEventSin
   session.disconnect_on_overflow = config.outbound_overflow == OverflowPolicy::kDisconnect;
   client_options_.namespaces = config.namespaces;
   client_options_.limits.max_attachments = config.max_attachments;
+  client_options_.connect_timeout = std::chrono::milliseconds(config.connect_timeout_ms);
+  client_options_.max_auth_bytes = config.max_auth_bytes;
+  client_options_.max_event_name_bytes = config.max_event_name_bytes;
+  client_options_.max_event_args = config.max_event_args;
+  client_options_.max_client_acks = config.max_client_acks;
 
   for (int i = 0; i < config.shards; ++i) {
     shards_.push_back(std::make_unique<Shard>(i, server_options_, client_options_, server_state_,
@@ -54,8 +70,18 @@ absl::StatusOr<uint16_t> HubCore::Start() {
   return port;
 }
 
-void HubCore::EmitTo(std::string nsp, std::vector<std::string> socket_ids,
-                     std::shared_ptr<const OutboundPacket> packet,
+template <typename Result>
+void HubCore::ForEachShard(std::function<Result(Shard&)> task,
+                           std::function<void(std::vector<Result>&)> done) {
+  auto gather = Gather<Result>::Create(shards_.size(), std::move(done));
+  auto shared_task = std::make_shared<std::function<Result(Shard&)>>(std::move(task));
+  for (size_t slot = 0; slot < shards_.size(); ++slot) {
+    Shard* shard = shards_[slot].get();
+    shard->Post([shard, slot, gather, shared_task] { gather->Complete(slot, (*shared_task)(*shard)); });
+  }
+}
+
+void HubCore::EmitTo(std::string nsp, std::vector<std::string> socket_ids, SharedPacket packet,
                      std::function<void(EmitToResult)> done) {
   // Route each id to the shard that issued it; ids no shard issued are missing.
   std::vector<std::vector<std::string>> per_shard(shards_.size());
@@ -104,32 +130,229 @@ void HubCore::EmitTo(std::string nsp, std::vector<std::string> socket_ids,
   }
 }
 
-void HubCore::Broadcast(std::string nsp, std::shared_ptr<const OutboundPacket> packet,
-                        bool is_volatile, std::function<void(uint64_t)> done) {
-  auto gather = Gather<uint64_t>::Create(shards_.size(), [done = std::move(done)](
-                                                             std::vector<uint64_t>& counts) {
-    uint64_t total = 0;
-    for (uint64_t count : counts) total += count;
-    done(total);
-  });
-  for (size_t slot = 0; slot < shards_.size(); ++slot) {
-    Shard* shard = shards_[slot].get();
-    shard->Post([shard, slot, gather, packet, nsp, is_volatile] {
-      uint64_t recipients = 0;
-      if (const auto* members = shard->registry().Namespace(nsp)) {
-        // Copy: a send may close a slow client, which edits the member set.
-        std::vector<socketio::Socket*> targets(members->begin(), members->end());
-        for (socketio::Socket* socket : targets) {
+void HubCore::Broadcast(Selection selection, SharedPacket packet, bool is_volatile,
+                        std::function<void(uint64_t)> done) {
+  auto shared_selection = std::make_shared<const Selection>(std::move(selection));
+  ForEachShard<uint64_t>(
+      [shared_selection, packet, is_volatile](Shard& shard) {
+        uint64_t recipients = 0;
+        // Select returns a copy: a send may close a slow client, which edits the index.
+        for (socketio::Socket* socket : shard.registry().Select(*shared_selection)) {
           if (is_volatile && !socket->CanSendNow()) {
-            shard->stats().frames_dropped[static_cast<size_t>(metrics::DropReason::kVolatile)].Add();
+            shard.stats().frames_dropped[static_cast<size_t>(metrics::DropReason::kVolatile)].Add();
             continue;
           }
           if (socket->Send(*packet)) ++recipients;
         }
+        return recipients;
+      },
+      [done = std::move(done)](std::vector<uint64_t>& counts) {
+        uint64_t total = 0;
+        for (uint64_t count : counts) total += count;
+        done(total);
+      });
+}
+
+void HubCore::EmitWithAck(Selection selection, SharedPacket packet, uint64_t ack_id,
+                          std::chrono::milliseconds timeout,
+                          std::function<void(std::vector<AckReply>)> done) {
+  auto gather = Gather<std::vector<AckReply>>::Create(
+      shards_.size(), [done = std::move(done)](std::vector<std::vector<AckReply>>& per_shard) {
+        std::vector<AckReply> all;
+        for (auto& replies : per_shard) {
+          for (auto& reply : replies) all.push_back(std::move(reply));
+        }
+        done(std::move(all));
+      });
+  auto shared_selection = std::make_shared<const Selection>(std::move(selection));
+  for (size_t slot = 0; slot < shards_.size(); ++slot) {
+    Shard* shard = shards_[slot].get();
+    shard->Post([shard, slot, gather, packet, ack_id, timeout, shared_selection] {
+      std::vector<std::string> awaited;
+      std::vector<AckReply> undeliverable;
+      for (socketio::Socket* socket : shard->registry().Select(*shared_selection)) {
+        if (socket->Send(*packet)) {
+          awaited.push_back(socket->id());
+        } else {
+          // Closed (or dropped by a full queue): it can never answer.
+          undeliverable.push_back(AckReply{socket->id(), AckOutcome::kDisconnected,
+                                           std::chrono::steady_clock::now(), {}, {}});
+        }
       }
-      gather->Complete(slot, recipients);
+      auto timer = std::make_shared<boost::asio::steady_timer>(shard->executor(), timeout);
+      shard->registry().acks().Expect(
+          ack_id, awaited,
+          [gather, slot, timer, undeliverable = std::move(undeliverable)](
+              std::vector<AckReply> replies) mutable {
+            timer->cancel();
+            for (auto& reply : undeliverable) replies.push_back(std::move(reply));
+            gather->Complete(slot, std::move(replies));
+          });
+      timer->async_wait([shard, ack_id, timer](const boost::system::error_code& ec) {
+        if (!ec) shard->registry().acks().Expire(ack_id);
+      });
     });
   }
+}
+
+void HubCore::AnswerClientAck(std::string nsp, std::string socket_id, uint64_t ack_id,
+                              std::vector<std::string> args, std::vector<std::string> attachments,
+                              std::function<void(absl::Status)> done) {
+  auto shard_index = ShardOfId(socket_id);
+  if (!shard_index || *shard_index >= static_cast<int>(shards_.size())) {
+    done(absl::NotFoundError(absl::StrCat("socket ", socket_id, " is not connected")));
+    return;
+  }
+  Shard* shard = shards_[*shard_index].get();
+  shard->Post([shard, nsp = std::move(nsp), socket_id = std::move(socket_id), ack_id,
+               args = std::move(args), attachments = std::move(attachments),
+               done = std::move(done)] {
+    socketio::Socket* socket = shard->registry().Find(socket_id);
+    if (socket == nullptr || socket->nsp() != nsp) {
+      done(absl::NotFoundError(absl::StrCat("socket ", socket_id, " is not connected to ", nsp)));
+      return;
+    }
+    if (!socket->TakeClientAck(ack_id)) {
+      done(absl::FailedPreconditionError(
+          absl::StrCat("ack ", ack_id, " was already answered or never requested")));
+      return;
+    }
+    auto packet = socketio::EncodeServerAck(nsp, ack_id, args, attachments);
+    if (!packet.ok()) {
+      done(packet.status());
+      return;
+    }
+    socket->Send(*packet);
+    done(absl::OkStatus());
+  });
+}
+
+void HubCore::UpdateRooms(Selection selection, std::vector<std::string> rooms, bool join,
+                          std::function<void(uint64_t)> done) {
+  auto shared_selection = std::make_shared<const Selection>(std::move(selection));
+  auto shared_rooms = std::make_shared<const std::vector<std::string>>(std::move(rooms));
+  ForEachShard<uint64_t>(
+      [shared_selection, shared_rooms, join](Shard& shard) {
+        auto& index = shard.registry().rooms();
+        const auto selected = index.Select(*shared_selection);
+        for (socketio::Socket* socket : selected) {
+          for (const auto& room : *shared_rooms) {
+            if (join) {
+              index.Join(socket, room);
+            } else {
+              index.Leave(socket, room);
+            }
+          }
+        }
+        return static_cast<uint64_t>(selected.size());
+      },
+      [done = std::move(done)](std::vector<uint64_t>& counts) {
+        uint64_t total = 0;
+        for (uint64_t count : counts) total += count;
+        done(total);
+      });
+}
+
+void HubCore::Disconnect(Selection selection, bool close_connection,
+                         std::function<void(uint64_t)> done) {
+  auto shared_selection = std::make_shared<const Selection>(std::move(selection));
+  ForEachShard<uint64_t>(
+      [shared_selection, close_connection](Shard& shard) {
+        const auto selected = shard.registry().Select(*shared_selection);
+        // Collect ids first: disconnecting destroys sockets.
+        std::vector<std::string> ids;
+        for (socketio::Socket* socket : selected) ids.push_back(socket->id());
+        for (const auto& id : ids) {
+          socketio::Socket* socket = shard.registry().Find(id);
+          if (socket == nullptr) continue;
+          if (close_connection) {
+            socket->client().CloseFromServer();
+          } else {
+            const std::string nsp = socket->nsp();
+            socket->client().DisconnectFromServer(nsp);
+          }
+        }
+        return static_cast<uint64_t>(ids.size());
+      },
+      [done = std::move(done)](std::vector<uint64_t>& counts) {
+        uint64_t total = 0;
+        for (uint64_t count : counts) total += count;
+        done(total);
+      });
+}
+
+struct HubCore::ListState {
+  Selection selection;
+  size_t page_size = 100;
+  SocketPage page;
+  std::function<void(absl::StatusOr<SocketPage>)> done;
+};
+
+void HubCore::ListSockets(Selection selection, size_t page_size, std::string page_token,
+                          std::function<void(absl::StatusOr<SocketPage>)> done) {
+  // The token is "<shard>.<last id>": opaque to backends, stable across calls.
+  size_t shard = 0;
+  std::string after_id;
+  if (!page_token.empty()) {
+    const size_t dot = page_token.find('.');
+    uint32_t parsed = 0;
+    if (dot == std::string::npos ||
+        !absl::SimpleAtoi(absl::string_view(page_token.data(), dot), &parsed) ||
+        parsed >= shards_.size()) {
+      done(absl::InvalidArgumentError("page_token is not one this hub issued"));
+      return;
+    }
+    shard = parsed;
+    after_id = page_token.substr(dot + 1);
+  }
+  auto state = std::make_shared<ListState>();
+  state->selection = std::move(selection);
+  state->page_size = page_size;
+  state->done = std::move(done);
+  ListFrom(state, shard, std::move(after_id));
+}
+
+void HubCore::ListFrom(std::shared_ptr<ListState> state, size_t shard_index, std::string after_id) {
+  if (shard_index >= shards_.size()) {
+    state->done(std::move(state->page));
+    return;
+  }
+  Shard* shard = shards_[shard_index].get();
+  shard->Post([this, state, shard, shard_index, after_id = std::move(after_id)] {
+    auto& registry = shard->registry();
+    std::vector<socketio::Socket*> selected = registry.Select(state->selection);
+    std::vector<socketio::Socket*> candidates;
+    candidates.reserve(selected.size());
+    for (socketio::Socket* socket : selected) {
+      if (after_id.empty() || socket->id() > after_id) candidates.push_back(socket);
+    }
+    const size_t room_left = state->page_size - state->page.sockets.size();
+    const size_t take = std::min(room_left, candidates.size());
+    auto by_id = [](socketio::Socket* a, socketio::Socket* b) { return a->id() < b->id(); };
+    std::partial_sort(candidates.begin(), candidates.begin() + take, candidates.end(), by_id);
+    for (size_t i = 0; i < take; ++i) {
+      socketio::Socket* socket = candidates[i];
+      SocketSummary summary;
+      summary.id = socket->id();
+      summary.nsp = socket->nsp();
+      summary.rooms = registry.rooms().RoomsOf(socket);
+      summary.transport = metrics::TransportKindName(socket->client().transport_kind());
+      summary.remote_address = socket->client().handshake().remote_address;
+      summary.connected_at_ms = socket->connected_at_ms();
+      summary.auth = socket->auth();
+      state->page.sockets.push_back(std::move(summary));
+    }
+    if (state->page.sockets.size() == state->page_size) {
+      if (candidates.size() > take) {
+        state->page.next_page_token = absl::StrCat(shard_index, ".", candidates[take - 1]->id());
+      } else if (shard_index + 1 < shards_.size()) {
+        state->page.next_page_token = absl::StrCat(shard_index + 1, ".");
+      }
+      state->done(std::move(state->page));
+      return;
+    }
+    ListFrom(state, shard_index + 1, "");
+  });
 }
 
 uint64_t HubCore::Drain(std::chrono::milliseconds grace) {
@@ -140,6 +363,7 @@ uint64_t HubCore::Drain(std::chrono::milliseconds grace) {
     s->Post([s] {
       s->server().StopAccepting();
       s->server().CloseAll(DisconnectReason::kServerShuttingDown);
+      s->registry().acks().SettleAll(AckOutcome::kDisconnected);
     });
   }
   // Connections end once their queued packets and close frames are out and

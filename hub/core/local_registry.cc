@@ -23,8 +23,7 @@ ClientEventRecord RecordFor(const socketio::Socket& socket, ClientEventRecord::K
 }  // namespace
 
 void LocalRegistry::OnConnect(socketio::Socket& socket, const engineio::HandshakeInfo& handshake) {
-  by_id_.emplace(socket.id(), &socket);
-  by_namespace_[socket.nsp()].insert(&socket);
+  rooms_.Add(&socket, socket.id(), socket.nsp());
   stats_.sockets.Inc();
 
   ClientEventRecord record = RecordFor(socket, ClientEventRecord::Kind::kConnected);
@@ -32,11 +31,11 @@ void LocalRegistry::OnConnect(socketio::Socket& socket, const engineio::Handshak
   record.query = handshake.query;
   record.headers = handshake.headers;
   record.remote_address = handshake.remote_address;
-  record.transport = handshake.transport;
+  record.transport = std::string(metrics::TransportKindName(socket.client().transport_kind()));
   sink_.Publish(std::move(record));
 }
 
-void LocalRegistry::OnEvent(socketio::Socket& socket, socketio::ClientEventData& event) {
+bool LocalRegistry::OnEvent(socketio::Socket& socket, socketio::ClientEventData& event) {
   stats_.client_events.Add();
   ClientEventRecord record = RecordFor(socket, ClientEventRecord::Kind::kEvent);
   record.event = std::move(event.name);
@@ -44,30 +43,24 @@ void LocalRegistry::OnEvent(socketio::Socket& socket, socketio::ClientEventData&
   for (auto arg : event.args) record.args.emplace_back(arg);
   record.attachments = std::move(event.attachments);
   record.ack_id = event.ack_id;
-  sink_.Publish(std::move(record));
+  return sink_.Publish(std::move(record));
+}
+
+void LocalRegistry::OnAck(socketio::Socket& socket, uint64_t ack_id,
+                          std::vector<std::string_view> args, std::vector<std::string> attachments) {
+  std::vector<std::string> owned(args.begin(), args.end());
+  // An ack nobody waits for (late, after a timeout, or forged) is ignored.
+  acks_.Resolve(socket.id(), ack_id, std::move(owned), std::move(attachments));
 }
 
 void LocalRegistry::OnDisconnect(socketio::Socket& socket, DisconnectReason reason) {
-  by_id_.erase(socket.id());
-  if (auto it = by_namespace_.find(socket.nsp()); it != by_namespace_.end()) {
-    it->second.erase(&socket);
-    if (it->second.empty()) by_namespace_.erase(it);
-  }
+  rooms_.Remove(&socket);
   stats_.sockets.Dec();
+  acks_.OnDisconnect(socket.id());
 
   ClientEventRecord record = RecordFor(socket, ClientEventRecord::Kind::kDisconnected);
   record.reason = std::string(DisconnectReasonText(reason));
   sink_.Publish(std::move(record));
-}
-
-socketio::Socket* LocalRegistry::Find(const std::string& id) const {
-  auto it = by_id_.find(id);
-  return it == by_id_.end() ? nullptr : it->second;
-}
-
-const std::unordered_set<socketio::Socket*>* LocalRegistry::Namespace(const std::string& nsp) const {
-  auto it = by_namespace_.find(nsp);
-  return it == by_namespace_.end() ? nullptr : &it->second;
 }
 
 }  // namespace hub::core

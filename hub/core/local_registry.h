@@ -1,13 +1,15 @@
-// One shard's sockets: by id (for EmitTo) and by namespace (for broadcasts).
-// Fed by the Socket.IO layer as sockets come and go, forwarding each change
-// and event to the ClientEventSink. Touched only on its shard's thread.
+// One shard's sockets and their state: the room index (by id, namespace and
+// room), the server → client acks in flight, and the forwarding of every
+// socket change and client event to the ClientEventSink. Touched only on its
+// shard's thread.
 #pragma once
 
 #include <string>
-#include <unordered_map>
-#include <unordered_set>
+#include <vector>
 
+#include "hub/core/ack_table.h"
 #include "hub/core/client_event.h"
+#include "hub/core/room_index.h"
 #include "hub/socketio/socket.h"
 #include "hub/socketio/socket_listener.h"
 #include "metrics/shard_stats.h"
@@ -19,19 +21,25 @@ class LocalRegistry : public socketio::SocketListener {
   LocalRegistry(ClientEventSink& sink, metrics::ShardStats& stats) : sink_(sink), stats_(stats) {}
 
   void OnConnect(socketio::Socket& socket, const engineio::HandshakeInfo& handshake) override;
-  void OnEvent(socketio::Socket& socket, socketio::ClientEventData& event) override;
+  bool OnEvent(socketio::Socket& socket, socketio::ClientEventData& event) override;
+  void OnAck(socketio::Socket& socket, uint64_t ack_id, std::vector<std::string_view> args,
+             std::vector<std::string> attachments) override;
   void OnDisconnect(socketio::Socket& socket, DisconnectReason reason) override;
 
-  socketio::Socket* Find(const std::string& id) const;
-  // Every socket of a namespace; nullptr when it has none on this shard.
-  const std::unordered_set<socketio::Socket*>* Namespace(const std::string& nsp) const;
-  size_t size() const { return by_id_.size(); }
+  RoomIndex<socketio::Socket>& rooms() { return rooms_; }
+  const RoomIndex<socketio::Socket>& rooms() const { return rooms_; }
+  AckTable& acks() { return acks_; }
+  socketio::Socket* Find(const std::string& id) const { return rooms_.Find(id); }
+  std::vector<socketio::Socket*> Select(const Selection& selection) const {
+    return rooms_.Select(selection);
+  }
+  size_t size() const { return rooms_.size(); }
 
  private:
   ClientEventSink& sink_;
   metrics::ShardStats& stats_;
-  std::unordered_map<std::string, socketio::Socket*> by_id_;
-  std::unordered_map<std::string, std::unordered_set<socketio::Socket*>> by_namespace_;
+  RoomIndex<socketio::Socket> rooms_;
+  AckTable acks_;
 };
 
 }  // namespace hub::core

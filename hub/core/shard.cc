@@ -14,7 +14,7 @@ Shard::Shard(int index, const engineio::ServerOptions& server_options,
       io_(1),  // one thread runs this context: let Asio skip its locking
       stats_(stats),
       registry_(sink, stats),
-      endpoint_(index, client_options, registry_),
+      endpoint_(io_.get_executor(), index, client_options, registry_),
       server_(io_, index, server_options, server_state, stats, endpoint_) {}
 
 Shard::~Shard() { Stop(); }

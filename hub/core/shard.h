@@ -35,6 +35,8 @@ class Shard {
   // Stops the loop and joins the thread.
   void Stop();
 
+  boost::asio::any_io_executor executor() { return io_.get_executor(); }
+
   // --- Shard thread only. ---
   LocalRegistry& registry() { return registry_; }
   engineio::ShardServer& server() { return server_; }

@@ -13,15 +13,17 @@ namespace hub::socketio {
 
 class ShardEndpoint : public engineio::SessionAcceptor {
  public:
-  ShardEndpoint(int shard_index, ClientOptions options, SocketListener& listener)
-      : ids_(shard_index), options_(std::move(options)), listener_(listener) {}
+  ShardEndpoint(boost::asio::any_io_executor executor, int shard_index, ClientOptions options,
+                SocketListener& listener)
+      : executor_(executor), ids_(shard_index), options_(std::move(options)), listener_(listener) {}
 
   std::unique_ptr<engineio::SessionObserver> Accept(engineio::Session& session,
                                                     const engineio::HandshakeInfo& info) override {
-    return std::make_unique<Client>(session, info, options_, listener_, ids_);
+    return std::make_unique<Client>(executor_, session, info, options_, listener_, ids_);
   }
 
  private:
+  boost::asio::any_io_executor executor_;
   RandomIdGenerator ids_;
   const ClientOptions options_;
   SocketListener& listener_;

@@ -1,7 +1,7 @@
 #include "hub/socketio/outbound.h"
-#include "hub/base/strings.h"
 
 #include "absl/strings/str_cat.h"
+#include "hub/base/strings.h"
 #include "hub/base/utf8.h"
 #include "hub/socketio/json.h"
 #include "hub/socketio/packet.h"
@@ -50,29 +50,18 @@ absl::StatusOr<std::string> NormalizeNamespace(std::string_view nsp) {
   return std::string(nsp);
 }
 
-absl::StatusOr<EncodedPacket> EncodeServerEvent(std::string_view nsp, std::string_view event,
-                                                const std::vector<std::string>& args,
-                                                const std::vector<std::string>& attachments) {
-  auto normalized = NormalizeNamespace(nsp);
-  if (!normalized.ok()) return normalized.status();
-  if (event.empty()) return absl::InvalidArgumentError("event name is empty");
-  if (IsReservedEventName(event)) {
-    return absl::InvalidArgumentError(absl::StrCat("event name '", ToAbsl(event), "' is reserved"));
-  }
-  if (!IsValidUtf8(event)) return absl::InvalidArgumentError("event name is not valid UTF-8");
+absl::Status ValidateArgs(const std::vector<std::string>& args,
+                          const std::vector<std::string>& attachments) {
   for (size_t i = 0; i < args.size(); ++i) {
     if (auto s = ValidateJson(args[i]); !s.ok()) {
       return absl::InvalidArgumentError(absl::StrCat("args[", i, "] is not valid JSON: ", s.message()));
     }
   }
-  if (auto s = CheckPlaceholders(args, attachments.size()); !s.ok()) return s;
+  return CheckPlaceholders(args, attachments.size());
+}
 
-  Packet packet;
-  packet.type = attachments.empty() ? PacketType::kEvent : PacketType::kBinaryEvent;
-  packet.nsp = *std::move(normalized);
-  packet.attachments = static_cast<uint32_t>(attachments.size());
-  AppendEventData(packet.data, event, args);
-
+namespace {
+EncodedPacket Frames(const Packet& packet, const std::vector<std::string>& attachments) {
   EncodedPacket encoded;
   encoded.frames.reserve(1 + attachments.size());
   encoded.frames.push_back(
@@ -81,6 +70,49 @@ absl::StatusOr<EncodedPacket> EncodeServerEvent(std::string_view nsp, std::strin
     encoded.frames.push_back(engineio::WireFrame::Binary(attachment));
   }
   return encoded;
+}
+}  // namespace
+
+absl::StatusOr<EncodedPacket> EncodeServerEvent(std::string_view nsp, std::string_view event,
+                                                const std::vector<std::string>& args,
+                                                const std::vector<std::string>& attachments,
+                                                std::optional<uint64_t> ack_id) {
+  auto normalized = NormalizeNamespace(nsp);
+  if (!normalized.ok()) return normalized.status();
+  if (event.empty()) return absl::InvalidArgumentError("event name is empty");
+  if (IsReservedEventName(event)) {
+    return absl::InvalidArgumentError(absl::StrCat("event name '", ToAbsl(event), "' is reserved"));
+  }
+  if (!IsValidUtf8(event)) return absl::InvalidArgumentError("event name is not valid UTF-8");
+  if (auto s = ValidateArgs(args, attachments); !s.ok()) return s;
+
+  Packet packet;
+  packet.type = attachments.empty() ? PacketType::kEvent : PacketType::kBinaryEvent;
+  packet.nsp = *std::move(normalized);
+  packet.id = ack_id;
+  packet.attachments = static_cast<uint32_t>(attachments.size());
+  AppendEventData(packet.data, event, args);
+  return Frames(packet, attachments);
+}
+
+absl::StatusOr<EncodedPacket> EncodeServerAck(std::string_view nsp, uint64_t ack_id,
+                                              const std::vector<std::string>& args,
+                                              const std::vector<std::string>& attachments) {
+  auto normalized = NormalizeNamespace(nsp);
+  if (!normalized.ok()) return normalized.status();
+  if (auto s = ValidateArgs(args, attachments); !s.ok()) return s;
+  Packet packet;
+  packet.type = attachments.empty() ? PacketType::kAck : PacketType::kBinaryAck;
+  packet.nsp = *std::move(normalized);
+  packet.id = ack_id;
+  packet.attachments = static_cast<uint32_t>(attachments.size());
+  packet.data = "[";
+  for (size_t i = 0; i < args.size(); ++i) {
+    if (i > 0) packet.data.push_back(',');
+    packet.data += args[i];
+  }
+  packet.data.push_back(']');
+  return Frames(packet, attachments);
 }
 
 }  // namespace hub::socketio

@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <string>
+#include <unordered_set>
 #include <vector>
 
 #include "hub/engineio/session.h"
@@ -40,12 +41,19 @@ class Socket {
   // Whether a volatile packet would be queued now.
   bool CanSendNow() const;
 
+  // Acks the client asked for and no backend has answered yet. Bounded so a
+  // client cannot grow it without limit: past `limit` the oldest is dropped.
+  void RememberClientAck(uint64_t ack_id, size_t limit);
+  // True (and forgotten) when the client is owed this ack.
+  bool TakeClientAck(uint64_t ack_id);
+
  private:
   const std::string id_;
   const std::string nsp_;
   Client& client_;
   const std::string auth_;
   const int64_t connected_at_ms_;
+  std::unordered_set<uint64_t> client_acks_;
 };
 
 }  // namespace hub::socketio

@@ -25,7 +25,11 @@ class SocketListener {
  public:
   virtual ~SocketListener() = default;
   virtual void OnConnect(Socket& socket, const engineio::HandshakeInfo& handshake) = 0;
-  virtual void OnEvent(Socket& socket, ClientEventData& event) = 0;
+  // Returns whether anybody will answer the event's ack (if it wants one).
+  virtual bool OnEvent(Socket& socket, ClientEventData& event) = 0;
+  // The client answered a server → client ack (EmitWithAck).
+  virtual void OnAck(Socket& socket, uint64_t ack_id, std::vector<std::string_view> args,
+                     std::vector<std::string> attachments) = 0;
   // The socket is destroyed right after this returns.
   virtual void OnDisconnect(Socket& socket, DisconnectReason reason) = 0;
 };

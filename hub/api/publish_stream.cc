@@ -1,0 +1,145 @@
+#include "hub/api/publish_stream.h"
+
+#include "hub/api/request_checks.h"
+#include "hub/base/strings.h"
+#include "hub/api/status.h"
+
+namespace hub::api {
+
+PublishStream::PublishStream(grpc::CallbackServerContext* context, core::HubCore& core,
+                             metrics::ApiMetrics& metrics, hub::v1::PublishResponse* response,
+                             const std::string& token, size_t max_in_flight)
+    : core_(core),
+      metrics_(metrics),
+      response_(response),
+      max_in_flight_(max_in_flight),
+      start_(std::chrono::steady_clock::now()) {
+  std::lock_guard lock(mu_);
+  if (auto auth = CheckBearerToken(*context, token); !auth.ok()) {
+    finished_ = true;
+    metrics_.RecordCall("Publish", StatusCodeName(auth.error_code()), 0);
+    Finish(auth);
+    return;
+  }
+  if (core_.draining()) {
+    finished_ = true;
+    metrics_.RecordCall("Publish", "UNAVAILABLE", 0);
+    Finish(grpc::Status(grpc::StatusCode::UNAVAILABLE, "hub is draining"));
+    return;
+  }
+  reading_ = true;
+  StartRead(&request_);
+}
+
+void PublishStream::OnReadDone(bool ok) {
+  std::lock_guard lock(mu_);
+  reading_ = false;
+  if (!ok) {
+    input_done_ = true;
+    MaybeFinishLocked();
+    return;
+  }
+  if (Dispatch(request_)) {
+    ++accepted_;
+  }
+  if (in_flight_ >= max_in_flight_) {
+    paused_ = true;  // resumed by OnDelivered
+    return;
+  }
+  reading_ = true;
+  StartRead(&request_);
+}
+
+bool PublishStream::Dispatch(const hub::v1::PublishRequest& request) {
+  if (core_.draining()) {
+    Reject("hub is draining");
+    return false;
+  }
+  if (request.has_emit_to()) {
+    const auto& emit = request.emit_to();
+    if (emit.socket_ids().empty()) {
+      Reject("emit_to.socket_ids is empty");
+      return false;
+    }
+    auto nsp = core::NormalizeNamespace(emit.namespace_());
+    if (!nsp.ok()) {
+      Reject(ToStd(nsp.status().message()));
+      return false;
+    }
+    auto packet = EncodePayload(*nsp, emit.payload());
+    if (!packet.ok()) {
+      Reject(ToStd(packet.status().message()));
+      return false;
+    }
+    ++in_flight_;
+    core_.EmitTo(*nsp, {emit.socket_ids().begin(), emit.socket_ids().end()}, *std::move(packet),
+                 [this](core::EmitToResult result) { OnDelivered(result.recipients); });
+    return true;
+  }
+  if (request.has_broadcast()) {
+    const auto& broadcast = request.broadcast();
+    auto selection = ToSelection(broadcast.selector());
+    if (!selection.ok()) {
+      Reject(ToStd(selection.status().message()));
+      return false;
+    }
+    auto packet = EncodePayload(selection->nsp, broadcast.payload());
+    if (!packet.ok()) {
+      Reject(ToStd(packet.status().message()));
+      return false;
+    }
+    ++in_flight_;
+    core_.Broadcast(*std::move(selection), *std::move(packet), broadcast.volatile_(),
+                    [this](uint64_t recipients) { OnDelivered(recipients); });
+    return true;
+  }
+  Reject("PublishRequest holds neither emit_to nor broadcast");
+  return false;
+}
+
+void PublishStream::Reject(std::string_view reason) {
+  ++rejected_;
+  if (first_error_.empty()) first_error_ = std::string(reason);
+}
+
+void PublishStream::OnDelivered(uint64_t recipients) {
+  std::lock_guard lock(mu_);
+  --in_flight_;
+  recipients_ += recipients;
+  if (paused_ && !input_done_ && in_flight_ < max_in_flight_ / 2 + 1) {
+    paused_ = false;
+    reading_ = true;
+    StartRead(&request_);
+    return;
+  }
+  MaybeFinishLocked();
+}
+
+void PublishStream::MaybeFinishLocked() {
+  if (finished_ || !input_done_ || in_flight_ > 0 || reading_) return;
+  finished_ = true;
+  response_->set_accepted(accepted_);
+  response_->set_rejected(rejected_);
+  response_->set_recipients(recipients_);
+  response_->set_first_error(first_error_);
+  metrics_.recipients.Add({{"rpc", "Publish"}}).Increment(static_cast<double>(recipients_));
+  metrics_.RecordCall("Publish", "OK",
+                      std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count());
+  Finish(grpc::Status::OK);
+}
+
+void PublishStream::OnCancel() {
+  std::lock_guard lock(mu_);
+  input_done_ = true;
+  paused_ = false;
+  MaybeFinishLocked();
+}
+
+void PublishStream::OnDone() {
+  // Deliveries still in flight call back into this object: wait for them.
+  // OnDone runs after Finish, which MaybeFinishLocked only calls once
+  // in_flight_ is zero, so nothing is outstanding here.
+  delete this;
+}
+
+}  // namespace hub::api

@@ -1,0 +1,53 @@
+// The Publish RPC: a client stream of emits applied as they arrive. Reading
+// pauses while `max_in_flight` emits are still being delivered by the shards,
+// so gRPC flow control pushes back on a backend the hub cannot keep up with.
+#pragma once
+
+#include <atomic>
+#include <mutex>
+#include <string>
+
+#include "grpcpp/grpcpp.h"
+#include "hub/core/hub_core.h"
+#include "hub/v1/hub.grpc.pb.h"
+#include "metrics/api_metrics.h"
+
+namespace hub::api {
+
+class PublishStream : public grpc::ServerReadReactor<hub::v1::PublishRequest> {
+ public:
+  PublishStream(grpc::CallbackServerContext* context, core::HubCore& core,
+                metrics::ApiMetrics& metrics, hub::v1::PublishResponse* response,
+                const std::string& token, size_t max_in_flight);
+
+  void OnReadDone(bool ok) override;
+  void OnCancel() override;
+  void OnDone() override;
+
+ private:
+  // Validates and dispatches one emit; false when it was rejected.
+  bool Dispatch(const hub::v1::PublishRequest& request);
+  void Reject(std::string_view reason);
+  void OnDelivered(uint64_t recipients);
+  void MaybeFinishLocked();
+
+  core::HubCore& core_;
+  metrics::ApiMetrics& metrics_;
+  hub::v1::PublishResponse* response_;
+  hub::v1::PublishRequest request_;
+  const size_t max_in_flight_;
+  const std::chrono::steady_clock::time_point start_;
+
+  std::recursive_mutex mu_;
+  size_t in_flight_ = 0;
+  bool reading_ = false;     // a StartRead is outstanding
+  bool paused_ = false;      // waiting for deliveries before reading again
+  bool input_done_ = false;  // the client half-closed (or the call broke)
+  bool finished_ = false;
+  uint64_t accepted_ = 0;
+  uint64_t rejected_ = 0;
+  uint64_t recipients_ = 0;
+  std::string first_error_;
+};
+
+}  // namespace hub::api

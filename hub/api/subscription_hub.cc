@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <mutex>
 
+#include "hub/api/group_picker.h"
+
 namespace hub::api {
 namespace {
 
@@ -169,29 +171,13 @@ bool SubscriptionHub::Publish(core::ClientEventRecord record) {
 
 bool SubscriptionHub::OfferToGroup(Group& group, const std::string& nsp, const std::string& name,
                                    const std::shared_ptr<const hub::v1::ClientEvent>& event) {
-  // Round robin over the members whose filters match, skipping members whose
-  // queue is full while another one has room.
   const std::vector<Subscriber*> members = group.members;
-  const size_t n = members.size();
-  Subscriber* fallback = nullptr;
-  size_t fallback_index = 0;
-  for (size_t step = 0; step < n; ++step) {
-    const size_t index = (group.next + step) % n;
-    Subscriber* member = members[index];
-    if (!member->Matches(nsp, name)) continue;
-    if (member->HasRoom()) {
-      group.next = index + 1;
-      member->Offer(event);
-      return true;
-    }
-    if (fallback == nullptr) {
-      fallback = member;
-      fallback_index = index;
-    }
-  }
-  if (fallback == nullptr) return false;
-  group.next = fallback_index + 1;
-  fallback->Offer(event);  // every matching member is full: counted as a drop there
+  auto picked = PickGroupMember(
+      members.size(), group.next, [&](size_t i) { return members[i]->Matches(nsp, name); },
+      [&](size_t i) { return members[i]->HasRoom(); });
+  if (!picked) return false;
+  group.next = *picked + 1;
+  members[*picked]->Offer(event);
   return true;
 }
 

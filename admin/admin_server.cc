@@ -1,5 +1,7 @@
 #include "admin/admin_server.h"
 
+#include <openssl/crypto.h>
+
 #include "absl/strings/str_cat.h"
 #include "boost/asio/post.hpp"
 #include "boost/beast/core/flat_buffer.hpp"
@@ -31,6 +33,48 @@ class AdminServer::Connection : public std::enable_shared_from_this<Connection> 
   }
 
  private:
+  bool Authorized() const {
+    const std::string& token = server_.hooks_.token;
+    if (token.empty()) return true;
+    const auto header = request_[http::field::authorization];
+    const std::string expected = "Bearer " + token;
+    return header.size() == expected.size() &&
+           CRYPTO_memcmp(header.data(), expected.data(), expected.size()) == 0;
+  }
+
+  void RespondAdmin(std::string_view path, http::response<http::string_body>& response) {
+    if (!Authorized()) {
+      response.result(http::status::unauthorized);
+      response.set(http::field::www_authenticate, "Bearer");
+      response.body() = "missing or wrong bearer token\n";
+      return;
+    }
+    if (path == "/admin/stats") {
+      if (request_.method() != http::verb::get) {
+        response.result(http::status::method_not_allowed);
+        response.body() = "use GET\n";
+        return;
+      }
+      response.result(http::status::ok);
+      response.set(http::field::content_type, "application/json");
+      response.body() = server_.hooks_.stats_json();
+      return;
+    }
+    if (path == "/admin/drain") {
+      if (request_.method() != http::verb::post) {
+        response.result(http::status::method_not_allowed);
+        response.body() = "use POST\n";
+        return;
+      }
+      server_.hooks_.drain();
+      response.result(http::status::accepted);
+      response.body() = "draining\n";
+      return;
+    }
+    response.result(http::status::not_found);
+    response.body() = "not found\n";
+  }
+
   void Respond() {
     auto response = std::make_shared<http::response<http::string_body>>();
     response->version(request_.version());
@@ -38,7 +82,10 @@ class AdminServer::Connection : public std::enable_shared_from_this<Connection> 
     const std::string_view target(request_.target().data(), request_.target().size());
     const std::string_view path = target.substr(0, target.find('?'));
     response->set(http::field::content_type, "text/plain; charset=utf-8");
-    if (request_.method() != http::verb::get && request_.method() != http::verb::head) {
+    const bool read_only = request_.method() == http::verb::get || request_.method() == http::verb::head;
+    if (path.substr(0, 7) == "/admin/") {
+      RespondAdmin(path, *response);
+    } else if (!read_only) {
       response->result(http::status::method_not_allowed);
       response->body() = "method not allowed\n";
     } else if (path == "/healthz") {
@@ -51,7 +98,7 @@ class AdminServer::Connection : public std::enable_shared_from_this<Connection> 
     } else if (path == "/metrics") {
       response->result(http::status::ok);
       response->set(http::field::content_type, "text/plain; version=0.0.4; charset=utf-8");
-      response->body() = server_.render_metrics_();
+      response->body() = server_.hooks_.render_metrics();
     } else {
       response->result(http::status::not_found);
       response->body() = "not found\n";
@@ -74,8 +121,8 @@ class AdminServer::Connection : public std::enable_shared_from_this<Connection> 
   http::request<http::string_body> request_;
 };
 
-AdminServer::AdminServer(Health& health, std::function<std::string()> render_metrics)
-    : health_(health), render_metrics_(std::move(render_metrics)) {}
+AdminServer::AdminServer(Health& health, AdminHooks hooks)
+    : health_(health), hooks_(std::move(hooks)) {}
 
 AdminServer::~AdminServer() { Stop(); }
 

@@ -1,6 +1,7 @@
 // The operators' HTTP surface on its own port and thread: /healthz
-// (liveness), /readyz (readiness), /metrics (Prometheus text format). Kept
-// off the shards so a scrape never delays a delivery.
+// (liveness), /readyz (readiness), /metrics (Prometheus text format), and
+// behind an optional bearer token GET /admin/stats (JSON) and POST
+// /admin/drain. Kept off the shards so a scrape never delays a delivery.
 #pragma once
 
 #include <functional>
@@ -15,10 +16,17 @@
 
 namespace hub::admin {
 
+// What the admin endpoints show and do, supplied by the process.
+struct AdminHooks {
+  std::function<std::string()> render_metrics;  // /metrics body
+  std::function<std::string()> stats_json;      // /admin/stats body
+  std::function<void()> drain;                  // POST /admin/drain
+  std::string token;                            // bearer token for /admin/*; empty: none
+};
+
 class AdminServer {
  public:
-  // `render_metrics` produces the /metrics body.
-  AdminServer(Health& health, std::function<std::string()> render_metrics);
+  AdminServer(Health& health, AdminHooks hooks);
   ~AdminServer();
 
   // Binds and starts serving on its own thread; returns the bound port.
@@ -30,7 +38,7 @@ class AdminServer {
   void DoAccept();
 
   Health& health_;
-  std::function<std::string()> render_metrics_;
+  AdminHooks hooks_;
   boost::asio::io_context io_{1};
   boost::asio::ip::tcp::acceptor acceptor_{io_};
   std::thread thread_;

@@ -18,6 +18,7 @@
 #include "hub/api/drain_controller.h"
 #include "hub/api/hub_service.h"
 #include "hub/api/subscription_hub.h"
+#include "hub/admin_stats.h"
 #include "hub/base/log.h"
 #include "hub/config/flags.h"
 #include "hub/core/hub_core.h"
@@ -56,6 +57,7 @@ int Run(const Config& config) {
   metrics::ApiMetrics api_metrics(metrics.registry());
   api::SubscriptionHub subscriptions(config.subscriber_queue_size, api_metrics);
   core::HubCore core(config, metrics, subscriptions);
+  metrics.AddCollector([&subscriptions] { return api::SubscriberFamilies(subscriptions.Stats()); });
   admin::Health health;
 
   auto sio_port = core.Start();
@@ -88,7 +90,15 @@ int Run(const Config& config) {
   }
   HUB_LOG_INFO("event=listening service=grpc address={} port={}", config.bind, grpc_port);
 
-  admin::AdminServer admin_server(health, [&metrics] { return metrics.Serialize(); });
+  const auto started = std::chrono::steady_clock::now();
+  admin::AdminHooks hooks;
+  hooks.render_metrics = [&metrics] { return metrics.Serialize(); };
+  hooks.stats_json = [&] {
+    return AdminStatsJson(metrics, subscriptions, health.ready(), core.draining(), started);
+  };
+  hooks.drain = [&drain] { drain.RequestFromRpc(std::chrono::milliseconds(0), "admin drain", [](uint64_t) {}); };
+  hooks.token = config.admin_token;
+  admin::AdminServer admin_server(health, std::move(hooks));
   auto admin_port = admin_server.Start(config.bind, config.admin_port);
   if (!admin_port.ok()) {
     HUB_LOG_ERROR("event=start_failed service=admin error={}", LogValue(admin_port.status().message()));

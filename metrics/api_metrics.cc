@@ -11,12 +11,7 @@ prometheus::Family<prometheus::Counter>& EventsFamily(prometheus::Registry& regi
 }  // namespace
 
 ApiMetrics::ApiMetrics(prometheus::Registry& registry)
-    : subscribers(prometheus::BuildGauge()
-                      .Name("hub_subscribers")
-                      .Help("Open Subscribe streams.")
-                      .Register(registry)
-                      .Add({})),
-      events_delivered(EventsFamily(registry).Add({{"outcome", "delivered"}})),
+    : events_delivered(EventsFamily(registry).Add({{"outcome", "delivered"}})),
       events_dropped_queue_full(EventsFamily(registry).Add({{"outcome", "dropped_queue_full"}})),
       events_dropped_no_subscriber(EventsFamily(registry).Add({{"outcome", "dropped_no_subscriber"}})),
       recipients(prometheus::BuildCounter()
@@ -38,7 +33,13 @@ ApiMetrics::ApiMetrics(prometheus::Registry& registry)
       ack_latency_(prometheus::BuildHistogram()
                        .Name("hub_ack_duration_seconds")
                        .Help("Time from EmitWithAck to each socket's answer, by result.")
-                       .Register(registry)) {}
+                       .Register(registry)),
+      fanout_(prometheus::BuildHistogram()
+                  .Name("hub_broadcast_fanout_sockets")
+                  .Help("Sockets one broadcast was queued to.")
+                  .Register(registry)
+                  .Add({}, prometheus::Histogram::BucketBoundaries{0, 1, 10, 100, 1000, 10000, 100000,
+                                                                   1000000})) {}
 
 void ApiMetrics::RecordAck(const std::string& result, double seconds) {
   acks_.Add({{"result", result}}).Increment();

@@ -21,8 +21,9 @@ class ApiMetrics {
   void RecordCall(const std::string& method, const std::string& code, double seconds);
   // One socket's answer to an EmitWithAck: ok, timeout or disconnected.
   void RecordAck(const std::string& result, double seconds);
+  // Recipients of one broadcast (Broadcast RPC or a Publish broadcast).
+  void RecordFanout(uint64_t recipients) { fanout_.Observe(static_cast<double>(recipients)); }
 
-  prometheus::Gauge& subscribers;
   prometheus::Counter& events_delivered;
   prometheus::Counter& events_dropped_queue_full;
   prometheus::Counter& events_dropped_no_subscriber;
@@ -33,6 +34,7 @@ class ApiMetrics {
   prometheus::Family<prometheus::Histogram>& latency_;
   prometheus::Family<prometheus::Counter>& acks_;
   prometheus::Family<prometheus::Histogram>& ack_latency_;
+  prometheus::Histogram& fanout_;
 };
 
 }  // namespace hub::metrics

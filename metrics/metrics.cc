@@ -6,6 +6,7 @@
 
 #include <fstream>
 #include <functional>
+#include <map>
 
 #include "prometheus/collectable.h"
 #include "prometheus/text_serializer.h"
@@ -79,11 +80,23 @@ class ShardCollector : public prometheus::Collectable {
     by_label("hub_handshakes_rejected_total", "Engine.IO handshakes refused, by reason.", "reason",
              kHandshakeRejectionCount, &ShardStats::handshakes_rejected,
              [](size_t i) { return HandshakeRejectionName(static_cast<HandshakeRejection>(i)); });
-    by_label("hub_disconnects_total", "Connections and sockets ended, by reason.", "reason",
+    by_label("hub_disconnects_total", "Engine.IO connections closed, by reason.", "reason",
              kDisconnectReasonCount, &ShardStats::disconnects,
              [](size_t i) { return DisconnectReasonText(static_cast<DisconnectReason>(i)); });
-    single("hub_sockets", "Connected Socket.IO sockets (namespace connections).",
-           MetricType::Gauge, &ShardStats::sockets);
+    {
+      // Per namespace, merged over shards; a label per namespace is bounded
+      // by NamespaceGauge::kMaxNamespaceLabels per shard.
+      std::map<std::string, double> by_namespace;
+      for (int s = 0; s < count_; ++s) {
+        for (const auto& [nsp, n] : shards_[s].sockets_by_namespace.Snapshot()) by_namespace[nsp] += n;
+      }
+      auto family = Family("hub_sockets", "Connected Socket.IO sockets by namespace.", MetricType::Gauge);
+      for (const auto& [nsp, n] : by_namespace) AddSample(family, n, {{"namespace", nsp}});
+      out.push_back(std::move(family));
+    }
+    by_label("hub_socket_disconnects_total", "Sockets that left their namespace, by reason.", "reason",
+             kDisconnectReasonCount, &ShardStats::socket_disconnects,
+             [](size_t i) { return DisconnectReasonText(static_cast<DisconnectReason>(i)); });
     by_transport("hub_packets_in_total", "Engine.IO packets received by transport.",
                  MetricType::Counter, &ShardStats::packets_in);
     by_transport("hub_packets_out_total", "Engine.IO packets sent by transport.",
@@ -165,6 +178,22 @@ Metrics::Metrics(int shard_count)
 }
 
 Metrics::~Metrics() = default;
+
+namespace {
+class CallbackCollector : public prometheus::Collectable {
+ public:
+  explicit CallbackCollector(std::function<std::vector<MetricFamily>()> collect)
+      : collect_(std::move(collect)) {}
+  std::vector<MetricFamily> Collect() const override { return collect_(); }
+
+ private:
+  std::function<std::vector<MetricFamily>()> collect_;
+};
+}  // namespace
+
+void Metrics::AddCollector(std::function<std::vector<prometheus::MetricFamily>()> collect) {
+  collectables_.push_back(std::make_shared<CallbackCollector>(std::move(collect)));
+}
 
 std::string Metrics::Serialize() const {
   std::vector<MetricFamily> families = registry_->Collect();

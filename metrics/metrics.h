@@ -3,11 +3,13 @@
 // figures (memory, CPU, descriptors) are read from /proc at scrape time.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "metrics/shard_stats.h"
+#include "prometheus/metric_family.h"
 #include "prometheus/registry.h"
 
 namespace hub::metrics {
@@ -18,6 +20,12 @@ class Metrics {
   ~Metrics();
 
   ShardStats& shard(int index) { return shards_[index]; }
+  const ShardStats& shard(int index) const { return shards_[index]; }
+  int shard_count() const { return shard_count_; }
+
+  // Adds figures computed at scrape time by another component (e.g. the
+  // Subscribe queues), so no hot path has to keep a gauge up to date.
+  void AddCollector(std::function<std::vector<prometheus::MetricFamily>()> collect);
   prometheus::Registry& registry() { return *registry_; }
 
   // Everything in the Prometheus text exposition format.

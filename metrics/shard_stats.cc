@@ -29,4 +29,26 @@ const char* HandshakeRejectionName(HandshakeRejection reason) {
   return "unknown";
 }
 
+void NamespaceGauge::Add(const std::string& nsp, int64_t delta) {
+  std::lock_guard lock(mu_);
+  for (auto& [name, count] : counts_) {
+    if (name == nsp) {
+      count += delta;
+      return;
+    }
+  }
+  if (counts_.size() < kMaxNamespaceLabels) {
+    counts_.emplace_back(nsp, delta);
+  } else {
+    other_ += delta;
+  }
+}
+
+std::vector<std::pair<std::string, int64_t>> NamespaceGauge::Snapshot() const {
+  std::lock_guard lock(mu_);
+  auto out = counts_;
+  if (other_ != 0) out.emplace_back("other", other_);
+  return out;
+}
+
 }  // namespace hub::metrics

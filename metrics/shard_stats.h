@@ -7,6 +7,10 @@
 #include <array>
 #include <atomic>
 #include <cstdint>
+#include <mutex>
+#include <string>
+#include <utility>
+#include <vector>
 
 #include "hub/base/disconnect_reason.h"
 
@@ -49,6 +53,24 @@ enum class HandshakeRejection : uint8_t {
 inline constexpr size_t kHandshakeRejectionCount = 8;
 const char* HandshakeRejectionName(HandshakeRejection reason);
 
+// Sockets per namespace on one shard. Namespaces are client-chosen when
+// --namespaces is empty, so only the first kMaxNamespaceLabels distinct names
+// get their own label; the rest are summed under "other". Changed on socket
+// connect/disconnect only, so a mutex (never contended by a scrape for long)
+// is fine here.
+class NamespaceGauge {
+ public:
+  static constexpr size_t kMaxNamespaceLabels = 64;
+  void Add(const std::string& nsp, int64_t delta);
+  // (namespace, count) pairs, "other" last when used.
+  std::vector<std::pair<std::string, int64_t>> Snapshot() const;
+
+ private:
+  mutable std::mutex mu_;
+  std::vector<std::pair<std::string, int64_t>> counts_;
+  int64_t other_ = 0;
+};
+
 // alignas keeps two shards' counters off one cache line.
 struct alignas(64) ShardStats {
   std::array<ShardGauge, kTransportKindCount> connections;
@@ -56,6 +78,8 @@ struct alignas(64) ShardStats {
   std::array<ShardCounter, kHandshakeRejectionCount> handshakes_rejected;
   std::array<ShardCounter, kDisconnectReasonCount> disconnects;
   ShardGauge sockets;
+  NamespaceGauge sockets_by_namespace;
+  std::array<ShardCounter, kDisconnectReasonCount> socket_disconnects;
   std::array<ShardCounter, kTransportKindCount> packets_in;
   std::array<ShardCounter, kTransportKindCount> packets_out;
   std::array<ShardCounter, kTransportKindCount> bytes_in;

@@ -88,6 +88,7 @@ grpc::ServerUnaryReactor* HubService::Broadcast(grpc::CallbackServerContext* con
                   [this, call, response](uint64_t recipients) {
                     response->set_recipients(recipients);
                     metrics_.recipients.Add({{"rpc", "Broadcast"}}).Increment(static_cast<double>(recipients));
+                    metrics_.RecordFanout(recipients);
                     call->Finish(grpc::Status::OK);
                   });
   return reactor;

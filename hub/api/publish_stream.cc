@@ -90,7 +90,10 @@ bool PublishStream::Dispatch(const hub::v1::PublishRequest& request) {
     }
     ++in_flight_;
     core_.Broadcast(*std::move(selection), *std::move(packet), broadcast.volatile_(),
-                    [this](uint64_t recipients) { OnDelivered(recipients); });
+                    [this](uint64_t recipients) {
+                      metrics_.RecordFanout(recipients);
+                      OnDelivered(recipients);
+                    });
     return true;
   }
   Reject("PublishRequest holds neither emit_to nor broadcast");

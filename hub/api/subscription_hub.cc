@@ -73,6 +73,11 @@ bool Subscriber::Matches(const std::string& nsp, const std::string& event_name) 
          (events_.empty() || events_.count(event_name) > 0);
 }
 
+size_t Subscriber::QueueDepth() {
+  std::lock_guard lock(mu_);
+  return queue_.size();
+}
+
 void Subscriber::Offer(const std::shared_ptr<const hub::v1::ClientEvent>& event) {
   std::lock_guard lock(mu_);
   if (finished_ || ending_) return;
@@ -192,7 +197,6 @@ grpc::ServerWriteReactor<hub::v1::ClientEvent>* SubscriptionHub::Subscribe(
       groups_[subscriber->group()].members.push_back(subscriber);
     }
     ++count_;
-    metrics_.subscribers.Increment();
     if (ended_) {
       subscriber->EndWith(grpc::Status(grpc::StatusCode::UNAVAILABLE, "hub is draining"));
       return subscriber;
@@ -223,9 +227,51 @@ void SubscriptionHub::Remove(Subscriber* subscriber) {
   }
   if (removed) {
     --count_;
-    metrics_.subscribers.Decrement();
   }
   if (count_ == 0) empty_.notify_all();
+}
+
+std::vector<SubscriptionHub::GroupStats> SubscriptionHub::Stats() {
+  std::lock_guard lock(mu_);
+  std::vector<GroupStats> out;
+  auto add = [&](const std::string& name, const std::vector<Subscriber*>& members) {
+    GroupStats stats{name, members.size(), 0, 0};
+    for (Subscriber* member : members) {
+      const size_t depth = member->QueueDepth();
+      stats.queued += depth;
+      stats.max_queued = std::max(stats.max_queued, depth);
+    }
+    out.push_back(std::move(stats));
+  };
+  add("", ungrouped_);
+  for (const auto& [name, group] : groups_) add(name, group.members);
+  return out;
+}
+
+std::vector<prometheus::MetricFamily> SubscriberFamilies(
+    const std::vector<SubscriptionHub::GroupStats>& stats) {
+  auto family = [](const char* name, const char* help) {
+    prometheus::MetricFamily f;
+    f.name = name;
+    f.help = help;
+    f.type = prometheus::MetricType::Gauge;
+    return f;
+  };
+  auto subscribers = family("hub_subscribers", "Open Subscribe streams by consumer group (\"\" for none).");
+  auto depth = family("hub_subscriber_queue_depth", "Events queued in Subscribe streams, summed by group.");
+  auto max_depth = family("hub_subscriber_queue_depth_max", "Deepest Subscribe queue of each group.");
+  for (const auto& group : stats) {
+    auto sample = [&](prometheus::MetricFamily& f, double value) {
+      prometheus::ClientMetric metric;
+      metric.label = {{"group", group.group}};
+      metric.gauge.value = value;
+      f.metric.push_back(std::move(metric));
+    };
+    sample(subscribers, static_cast<double>(group.subscribers));
+    sample(depth, static_cast<double>(group.queued));
+    sample(max_depth, static_cast<double>(group.max_queued));
+  }
+  return {std::move(subscribers), std::move(depth), std::move(max_depth)};
 }
 
 void SubscriptionHub::EndAll() {

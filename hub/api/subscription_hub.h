@@ -18,6 +18,7 @@
 #include "hub/core/client_event.h"
 #include "hub/v1/hub.grpc.pb.h"
 #include "metrics/api_metrics.h"
+#include "prometheus/metric_family.h"
 
 namespace hub::api {
 
@@ -33,6 +34,7 @@ class Subscriber : public grpc::ServerWriteReactor<hub::v1::ClientEvent> {
   bool Matches(const std::string& nsp, const std::string& event_name) const;
   // Whether the queue has room for one more event.
   bool HasRoom();
+  size_t QueueDepth();
   // Queues the event, or drops it when the queue is full. Either way it uses
   // up one sequence number.
   void Offer(const std::shared_ptr<const hub::v1::ClientEvent>& event);
@@ -82,6 +84,16 @@ class SubscriptionHub : public core::ClientEventSink {
 
   metrics::ApiMetrics& metrics() { return metrics_; }
 
+  // Scrape-time figures: subscribers and queued events by group ("" for
+  // subscribers without a group).
+  struct GroupStats {
+    std::string group;
+    size_t subscribers = 0;
+    size_t queued = 0;
+    size_t max_queued = 0;
+  };
+  std::vector<GroupStats> Stats();
+
  private:
   friend class Subscriber;
   struct Group {
@@ -104,5 +116,9 @@ class SubscriptionHub : public core::ClientEventSink {
   size_t count_ = 0;
   bool ended_ = false;
 };
+
+// hub_subscribers, hub_subscriber_queue_depth and _max, by group.
+std::vector<prometheus::MetricFamily> SubscriberFamilies(
+    const std::vector<SubscriptionHub::GroupStats>& stats);
 
 }  // namespace hub::api

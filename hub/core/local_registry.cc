@@ -25,6 +25,7 @@ ClientEventRecord RecordFor(const socketio::Socket& socket, ClientEventRecord::K
 void LocalRegistry::OnConnect(socketio::Socket& socket, const engineio::HandshakeInfo& handshake) {
   rooms_.Add(&socket, socket.id(), socket.nsp());
   stats_.sockets.Inc();
+  stats_.sockets_by_namespace.Add(socket.nsp(), 1);
 
   ClientEventRecord record = RecordFor(socket, ClientEventRecord::Kind::kConnected);
   record.auth = socket.auth();
@@ -56,6 +57,8 @@ void LocalRegistry::OnAck(socketio::Socket& socket, uint64_t ack_id,
 void LocalRegistry::OnDisconnect(socketio::Socket& socket, DisconnectReason reason) {
   rooms_.Remove(&socket);
   stats_.sockets.Dec();
+  stats_.sockets_by_namespace.Add(socket.nsp(), -1);
+  stats_.socket_disconnects[static_cast<size_t>(reason)].Add();
   acks_.OnDisconnect(socket.id());
 
   ClientEventRecord record = RecordFor(socket, ClientEventRecord::Kind::kDisconnected);

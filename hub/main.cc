@@ -1,6 +1,7 @@
 // The hub binary: parses the configuration, starts the shards (Socket.IO),
 // the gRPC API and the admin server, then waits for SIGTERM/SIGINT and
 // drains. Logs one line per lifecycle event.
+#include <algorithm>
 #include <csignal>
 #include <cstdio>
 #include <iostream>
@@ -127,15 +128,27 @@ int Run(const Config& config) {
   const api::DrainController::Request request = drain.Wait();
   HUB_LOG_INFO("event=drain_started reason={} grace_ms={}", LogValue(request.reason),
                request.grace.count());
+  // Everything below fits in the grace period, so the process is gone
+  // before Kubernetes' terminationGracePeriodSeconds (set above it) expires.
+  using Clock = std::chrono::steady_clock;
+  const auto deadline = Clock::now() + request.grace;
+  auto left = [&deadline](std::chrono::milliseconds cap) {
+    const auto remaining = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
+    return std::clamp(remaining, std::chrono::milliseconds(0), cap);
+  };
   health.SetReady(false);
   grpc_server->GetHealthCheckService()->SetServingStatus(false);
+  core.RefuseNewWork();
+  std::this_thread::sleep_for(left(std::chrono::milliseconds(config.drain_delay_ms)));
   uint64_t sockets = 0;
   for (int i = 0; i < config.shards; ++i) sockets += std::max<int64_t>(0, metrics.shard(i).sockets.Get());
-  const uint64_t connections = core.Drain(request.grace);
+  // Keep a little of the grace for ending streams and answering Shutdown.
+  const uint64_t connections = core.Drain(left(request.grace * 8 / 10));
   drain.Complete(sockets);
   subscriptions.EndAll();
-  subscriptions.AwaitEmpty(std::chrono::seconds(2));
-  grpc_server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(1));
+  subscriptions.AwaitEmpty(left(std::chrono::seconds(2)));
+  grpc_server->Shutdown(std::chrono::system_clock::now() + left(std::chrono::seconds(1)) +
+                        std::chrono::milliseconds(50));
   core.Stop();
   admin_server.Stop();
   HUB_LOG_INFO("event=stopped connections_closed={} sockets_disconnected={}", connections, sockets);

@@ -52,6 +52,7 @@ struct Config {
 
   // Operations.
   uint32_t drain_grace_ms = 10000;
+  uint32_t drain_delay_ms = 0;  // readiness false → connections closed
   std::string admin_token;  // bearer token for /admin/*; empty: none
   std::string log_level = "info";
   std::string redis_url;

@@ -162,6 +162,8 @@ const std::vector<FlagSpec>& Flags() {
                              &Config::publish_max_in_flight, 1, 1 << 20),
       UnsignedFlag<uint32_t>("drain_grace_ms", "Graceful drain: time queues get to flush before connections close.",
                              &Config::drain_grace_ms, 0, 3600000),
+      UnsignedFlag<uint32_t>("drain_delay_ms", "Graceful drain: time between readiness turning false (new handshakes refused) and connections being closed, for load balancers to notice.",
+                             &Config::drain_delay_ms, 0, 3600000),
       StringFlag("admin_token", "Bearer token for /admin/stats and /admin/drain; empty leaves them open (probes and /metrics never need it).",
                  &Config::admin_token),
       StringFlag("log_level", "trace, debug, info, warn, error or off.", &Config::log_level, CheckLogLevel),

@@ -101,6 +101,8 @@ class HubCore {
   // waits up to `grace` for the connections to end. Returns how many
   // connections were open when the drain started.
   uint64_t Drain(std::chrono::milliseconds grace);
+  // The first step of a drain alone: refuse new handshakes and backend emits.
+  void RefuseNewWork() { server_state_.draining.store(true); }
   bool draining() const { return server_state_.draining.load(); }
   // Stops every shard thread.
   void Stop();

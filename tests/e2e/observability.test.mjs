@@ -189,6 +189,22 @@ describe('metrics move with what they count', { timeout: 60_000 }, () => {
     }
   }));
 
+  it('every metric the Grafana dashboard queries is exported', t(async () => {
+    const { readFileSync } = await import('node:fs');
+    const path = await import('node:path');
+    const { SOURCE_DIR } = await import('./lib/hub.mjs');
+    const dashboard = JSON.parse(readFileSync(path.join(SOURCE_DIR, 'deploy', 'grafana', 'hub-dashboard.json'), 'utf8'));
+    const exprs = dashboard.panels.flatMap((p) => p.targets.map((t) => t.expr));
+    const names = new Set(exprs.flatMap((e) => e.match(/hub_[a-z_]+/g) ?? []));
+    assert.ok(names.size >= 20, `dashboard uses ${names.size} metrics`);
+    const body = await scrape(hub);
+    const exported = new Set([...body.matchAll(/^# TYPE (\S+) /gm)].map((m) => m[1]));
+    for (const name of names) {
+      const family = name.replace(/_(bucket|count|sum)$/, '');
+      assert.ok(exported.has(name) || exported.has(family), `dashboard metric ${name} is not exported`);
+    }
+  }));
+
   it('/admin/stats reports connections and namespaces', t(async () => {
     const res = await httpGet(`${hub.adminUrl}/admin/stats`);
     assert.equal(res.status, 200);

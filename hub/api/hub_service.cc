@@ -8,6 +8,7 @@
 #include "hub/api/request_checks.h"
 #include "hub/api/status.h"
 #include "hub/api/unary_call.h"
+#include "hub/socketio/outbound.h"
 
 namespace hub::api {
 namespace {
@@ -49,15 +50,13 @@ grpc::ServerUnaryReactor* HubService::EmitTo(grpc::CallbackServerContext* contex
   if (request->socket_ids().empty()) {
     return call->Finish(grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "socket_ids is empty"));
   }
-  auto nsp = core::NormalizeNamespace(request->namespace_());
-  if (!nsp.ok()) return call->Finish(nsp.status());
-  auto packet = EncodePayload(*nsp, request->payload());
-  if (!packet.ok()) return call->Finish(packet.status());
+  auto emit = ToEmit(request->namespace_(), request->payload());
+  if (!emit.ok()) return call->Finish(emit.status());
 
   std::vector<std::string> ids(request->socket_ids().begin(), request->socket_ids().end());
   const size_t requested = ids.size();
   auto* reactor = call->reactor();
-  core_.EmitTo(*nsp, std::move(ids), *std::move(packet),
+  core_.EmitTo(std::move(ids), *std::move(emit),
                [this, call, response, requested](core::EmitToResult result) {
                  if (result.missing.size() == requested) {
                    call->Finish(grpc::Status(grpc::StatusCode::NOT_FOUND,
@@ -80,11 +79,11 @@ grpc::ServerUnaryReactor* HubService::Broadcast(grpc::CallbackServerContext* con
   if (core_.draining()) return call->Finish(kDraining);
   auto selection = ToSelection(request->selector());
   if (!selection.ok()) return call->Finish(selection.status());
-  auto packet = EncodePayload(selection->nsp, request->payload());
-  if (!packet.ok()) return call->Finish(packet.status());
+  auto emit = ToEmit(selection->nsp, request->payload());
+  if (!emit.ok()) return call->Finish(emit.status());
 
   auto* reactor = call->reactor();
-  core_.Broadcast(*std::move(selection), *std::move(packet), request->volatile_(),
+  core_.Broadcast(*std::move(selection), *std::move(emit), request->volatile_(),
                   [this, call, response](uint64_t recipients) {
                     response->set_recipients(recipients);
                     metrics_.recipients.Add({{"rpc", "Broadcast"}}).Increment(static_cast<double>(recipients));
@@ -102,14 +101,13 @@ grpc::ServerUnaryReactor* HubService::EmitWithAck(grpc::CallbackServerContext* c
   if (core_.draining()) return call->Finish(kDraining);
   auto selection = ToSelection(request->selector());
   if (!selection.ok()) return call->Finish(selection.status());
-  const uint64_t ack_id = core_.NextAckId();
-  auto packet = EncodePayload(selection->nsp, request->payload(), ack_id);
-  if (!packet.ok()) return call->Finish(packet.status());
+  auto emit = ToEmit(selection->nsp, request->payload(), core_.NextAckId());
+  if (!emit.ok()) return call->Finish(emit.status());
 
   const auto timeout = AckTimeout(*context, request->timeout_ms());
   const auto start = std::chrono::steady_clock::now();
   auto* reactor = call->reactor();
-  core_.EmitWithAck(*std::move(selection), *std::move(packet), ack_id, timeout,
+  core_.EmitWithAck(*std::move(selection), *std::move(emit), timeout,
                     [this, call, response, start](std::vector<core::AckReply> replies) {
                       for (auto& reply : replies) {
                         const double seconds =
@@ -138,11 +136,11 @@ grpc::ServerUnaryReactor* HubService::Ack(grpc::CallbackServerContext* context,
   auto call = std::make_shared<UnaryCall>(context, metrics_, "Ack");
   if (auto auth = CheckBearerToken(*context, options_.token); !auth.ok()) return call->Finish(auth);
   if (core_.draining()) return call->Finish(kDraining);
-  auto nsp = core::NormalizeNamespace(request->namespace_());
+  auto nsp = socketio::NormalizeNamespace(request->namespace_());
   if (!nsp.ok()) return call->Finish(nsp.status());
   std::vector<std::string> args(request->args().begin(), request->args().end());
   std::vector<std::string> attachments(request->attachments().begin(), request->attachments().end());
-  if (auto valid = core::ValidateArgs(args, attachments); !valid.ok()) return call->Finish(valid);
+  if (auto valid = socketio::ValidateArgs(args, attachments); !valid.ok()) return call->Finish(valid);
 
   auto* reactor = call->reactor();
   core_.AnswerClientAck(*std::move(nsp), request->socket_id(), request->ack_id(), std::move(args),
@@ -166,7 +164,7 @@ grpc::ServerWriteReactor<hub::v1::ClientEvent>* HubService::Subscribe(
     return refuse(auth);
   }
   for (const auto& nsp : request->namespaces()) {
-    if (auto valid = core::NormalizeNamespace(nsp); !valid.ok()) {
+    if (auto valid = socketio::NormalizeNamespace(nsp); !valid.ok()) {
       metrics_.RecordCall("Subscribe", "INVALID_ARGUMENT", 0);
       return refuse(ToGrpcStatus(valid.status()));
     }

@@ -7,7 +7,7 @@
 
 #include "hub/api/drain_controller.h"
 #include "hub/api/subscription_hub.h"
-#include "hub/core/hub_core.h"
+#include "hub/core/adapter.h"
 #include "hub/v1/hub.grpc.pb.h"
 #include "metrics/api_metrics.h"
 
@@ -21,7 +21,7 @@ struct ServiceOptions {
 
 class HubService final : public hub::v1::Hub::CallbackService {
  public:
-  HubService(core::HubCore& core, SubscriptionHub& subscriptions, DrainController& drain,
+  HubService(core::Adapter& core, SubscriptionHub& subscriptions, DrainController& drain,
              metrics::ApiMetrics& metrics, ServiceOptions options)
       : core_(core),
         subscriptions_(subscriptions),
@@ -66,7 +66,7 @@ class HubService final : public hub::v1::Hub::CallbackService {
                                         const hub::v1::RoomsRequest* request,
                                         hub::v1::RoomsResponse* response, bool join);
 
-  core::HubCore& core_;
+  core::Adapter& core_;
   SubscriptionHub& subscriptions_;
   DrainController& drain_;
   metrics::ApiMetrics& metrics_;

@@ -6,7 +6,7 @@
 
 namespace hub::api {
 
-PublishStream::PublishStream(grpc::CallbackServerContext* context, core::HubCore& core,
+PublishStream::PublishStream(grpc::CallbackServerContext* context, core::Adapter& core,
                              metrics::ApiMetrics& metrics, hub::v1::PublishResponse* response,
                              const std::string& token, size_t max_in_flight)
     : core_(core),
@@ -61,18 +61,13 @@ bool PublishStream::Dispatch(const hub::v1::PublishRequest& request) {
       Reject("emit_to.socket_ids is empty");
       return false;
     }
-    auto nsp = core::NormalizeNamespace(emit.namespace_());
-    if (!nsp.ok()) {
-      Reject(ToStd(nsp.status().message()));
-      return false;
-    }
-    auto packet = EncodePayload(*nsp, emit.payload());
-    if (!packet.ok()) {
-      Reject(ToStd(packet.status().message()));
+    auto encoded = ToEmit(emit.namespace_(), emit.payload());
+    if (!encoded.ok()) {
+      Reject(ToStd(encoded.status().message()));
       return false;
     }
     ++in_flight_;
-    core_.EmitTo(*nsp, {emit.socket_ids().begin(), emit.socket_ids().end()}, *std::move(packet),
+    core_.EmitTo({emit.socket_ids().begin(), emit.socket_ids().end()}, *std::move(encoded),
                  [this](core::EmitToResult result) { OnDelivered(result.recipients); });
     return true;
   }
@@ -83,13 +78,13 @@ bool PublishStream::Dispatch(const hub::v1::PublishRequest& request) {
       Reject(ToStd(selection.status().message()));
       return false;
     }
-    auto packet = EncodePayload(selection->nsp, broadcast.payload());
-    if (!packet.ok()) {
-      Reject(ToStd(packet.status().message()));
+    auto encoded = ToEmit(selection->nsp, broadcast.payload());
+    if (!encoded.ok()) {
+      Reject(ToStd(encoded.status().message()));
       return false;
     }
     ++in_flight_;
-    core_.Broadcast(*std::move(selection), *std::move(packet), broadcast.volatile_(),
+    core_.Broadcast(*std::move(selection), *std::move(encoded), broadcast.volatile_(),
                     [this](uint64_t recipients) {
                       metrics_.RecordFanout(recipients);
                       OnDelivered(recipients);

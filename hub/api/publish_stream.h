@@ -8,7 +8,7 @@
 #include <string>
 
 #include "grpcpp/grpcpp.h"
-#include "hub/core/hub_core.h"
+#include "hub/core/adapter.h"
 #include "hub/v1/hub.grpc.pb.h"
 #include "metrics/api_metrics.h"
 
@@ -16,7 +16,7 @@ namespace hub::api {
 
 class PublishStream : public grpc::ServerReadReactor<hub::v1::PublishRequest> {
  public:
-  PublishStream(grpc::CallbackServerContext* context, core::HubCore& core,
+  PublishStream(grpc::CallbackServerContext* context, core::Adapter& core,
                 metrics::ApiMetrics& metrics, hub::v1::PublishResponse* response,
                 const std::string& token, size_t max_in_flight);
 
@@ -31,7 +31,7 @@ class PublishStream : public grpc::ServerReadReactor<hub::v1::PublishRequest> {
   void OnDelivered(uint64_t recipients);
   void MaybeFinishLocked();
 
-  core::HubCore& core_;
+  core::Adapter& core_;
   metrics::ApiMetrics& metrics_;
   hub::v1::PublishResponse* response_;
   hub::v1::PublishRequest request_;

@@ -2,10 +2,12 @@
 
 #include <openssl/crypto.h>
 
+#include "hub/socketio/outbound.h"
+
 namespace hub::api {
 
 absl::StatusOr<core::Selection> ToSelection(const hub::v1::Selector& selector) {
-  auto nsp = core::NormalizeNamespace(selector.namespace_());
+  auto nsp = socketio::NormalizeNamespace(selector.namespace_());
   if (!nsp.ok()) return nsp.status();
   core::Selection selection;
   selection.nsp = *std::move(nsp);
@@ -17,14 +19,10 @@ absl::StatusOr<core::Selection> ToSelection(const hub::v1::Selector& selector) {
   return selection;
 }
 
-absl::StatusOr<core::SharedPacket> EncodePayload(const std::string& nsp,
-                                                 const hub::v1::Payload& payload,
-                                                 std::optional<uint64_t> ack_id) {
-  std::vector<std::string> args(payload.args().begin(), payload.args().end());
-  std::vector<std::string> attachments(payload.attachments().begin(), payload.attachments().end());
-  auto packet = core::EncodeEvent(nsp, payload.event(), args, attachments, ack_id);
-  if (!packet.ok()) return packet.status();
-  return std::make_shared<const core::OutboundPacket>(*std::move(packet));
+absl::StatusOr<core::SharedEmit> ToEmit(const std::string& nsp, const hub::v1::Payload& payload,
+                                        std::optional<uint64_t> ack_id) {
+  return core::MakeEmit(nsp, payload.event(), {payload.args().begin(), payload.args().end()},
+                        {payload.attachments().begin(), payload.attachments().end()}, ack_id);
 }
 
 grpc::Status CheckBearerToken(const grpc::CallbackServerContext& context, const std::string& token) {

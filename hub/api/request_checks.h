@@ -8,7 +8,7 @@
 
 #include "absl/status/statusor.h"
 #include "grpcpp/grpcpp.h"
-#include "hub/core/hub_core.h"
+#include "hub/core/adapter.h"
 #include "hub/v1/hub.pb.h"
 
 namespace hub::api {
@@ -16,10 +16,9 @@ namespace hub::api {
 // Validates the namespace ("" means "/") and copies the lists.
 absl::StatusOr<core::Selection> ToSelection(const hub::v1::Selector& selector);
 
-// Validates and encodes a payload once for `nsp`.
-absl::StatusOr<core::SharedPacket> EncodePayload(const std::string& nsp,
-                                                 const hub::v1::Payload& payload,
-                                                 std::optional<uint64_t> ack_id = std::nullopt);
+// Validates a payload and encodes it once for `nsp`.
+absl::StatusOr<core::SharedEmit> ToEmit(const std::string& nsp, const hub::v1::Payload& payload,
+                                        std::optional<uint64_t> ack_id = std::nullopt);
 
 // OK when `token` is empty or the call carries "authorization: Bearer <token>".
 grpc::Status CheckBearerToken(const grpc::CallbackServerContext& context, const std::string& token);

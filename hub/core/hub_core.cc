@@ -13,21 +13,24 @@
 
 namespace hub::core {
 
-absl::StatusOr<OutboundPacket> EncodeEvent(std::string_view nsp, std::string_view event,
-                                           const std::vector<std::string>& args,
-                                           const std::vector<std::string>& attachments,
-                                           std::optional<uint64_t> ack_id) {
-  return socketio::EncodeServerEvent(nsp, event, args, attachments, ack_id);
+absl::StatusOr<SharedEmit> MakeEmit(std::string_view nsp, std::string event,
+                                    std::vector<std::string> args,
+                                    std::vector<std::string> attachments,
+                                    std::optional<uint64_t> ack_id) {
+  auto normalized = socketio::NormalizeNamespace(nsp);
+  if (!normalized.ok()) return normalized.status();
+  auto packet = socketio::EncodeServerEvent(*normalized, event, args, attachments, ack_id);
+  if (!packet.ok()) return packet.status();
+  auto emit = std::make_shared<Emit>();
+  emit->nsp = *std::move(normalized);
+  emit->event = std::move(event);
+  emit->args = std::move(args);
+  emit->attachments = std::move(attachments);
+  emit->ack_id = ack_id;
+  emit->packet = std::make_shared<const OutboundPacket>(*std::move(packet));
+  return SharedEmit(std::move(emit));
 }
 
-absl::StatusOr<std::string> NormalizeNamespace(std::string_view nsp) {
-  return socketio::NormalizeNamespace(nsp);
-}
-
-absl::Status ValidateArgs(const std::vector<std::string>& args,
-                          const std::vector<std::string>& attachments) {
-  return socketio::ValidateArgs(args, attachments);
-}
 
 HubCore::HubCore(const Config& config, metrics::Metrics& metrics, ClientEventSink& sink)
     : config_(config) {
@@ -81,8 +84,10 @@ void HubCore::ForEachShard(std::function<Result(Shard&)> task,
   }
 }
 
-void HubCore::EmitTo(std::string nsp, std::vector<std::string> socket_ids, SharedPacket packet,
+void HubCore::EmitTo(std::vector<std::string> socket_ids, SharedEmit emit,
                      std::function<void(EmitToResult)> done) {
+  const std::string& nsp = emit->nsp;
+  const SharedPacket packet = emit->packet;
   // Route each id to the shard that issued it; ids no shard issued are missing.
   std::vector<std::vector<std::string>> per_shard(shards_.size());
   EmitToResult unroutable;
@@ -130,8 +135,9 @@ void HubCore::EmitTo(std::string nsp, std::vector<std::string> socket_ids, Share
   }
 }
 
-void HubCore::Broadcast(Selection selection, SharedPacket packet, bool is_volatile,
+void HubCore::Broadcast(Selection selection, SharedEmit emit, bool is_volatile,
                         std::function<void(uint64_t)> done) {
+  const SharedPacket packet = emit->packet;
   auto shared_selection = std::make_shared<const Selection>(std::move(selection));
   ForEachShard<uint64_t>(
       [shared_selection, packet, is_volatile](Shard& shard) {
@@ -153,9 +159,10 @@ void HubCore::Broadcast(Selection selection, SharedPacket packet, bool is_volati
       });
 }
 
-void HubCore::EmitWithAck(Selection selection, SharedPacket packet, uint64_t ack_id,
-                          std::chrono::milliseconds timeout,
+void HubCore::EmitWithAck(Selection selection, SharedEmit emit, std::chrono::milliseconds timeout,
                           std::function<void(std::vector<AckReply>)> done) {
+  const SharedPacket packet = emit->packet;
+  const uint64_t ack_id = emit->ack_id.value_or(0);
   auto gather = Gather<std::vector<AckReply>>::Create(
       shards_.size(), [done = std::move(done)](std::vector<std::vector<AckReply>>& per_shard) {
         std::vector<AckReply> all;

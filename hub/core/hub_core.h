@@ -14,6 +14,7 @@
 #include "absl/status/statusor.h"
 #include "hub/config/config.h"
 #include "hub/core/ack_table.h"
+#include "hub/core/adapter.h"
 #include "hub/core/client_event.h"
 #include "hub/core/selection.h"
 #include "hub/core/shard.h"
@@ -23,42 +24,9 @@
 
 namespace hub::core {
 
-// A Socket.IO packet encoded once, shared by every recipient.
-using OutboundPacket = socketio::EncodedPacket;
-using SharedPacket = std::shared_ptr<const OutboundPacket>;
 
-// Validates a backend's event and encodes it for `nsp`.
-absl::StatusOr<OutboundPacket> EncodeEvent(std::string_view nsp, std::string_view event,
-                                           const std::vector<std::string>& args,
-                                           const std::vector<std::string>& attachments,
-                                           std::optional<uint64_t> ack_id = std::nullopt);
-// "" → "/"; refuses malformed namespaces.
-absl::StatusOr<std::string> NormalizeNamespace(std::string_view nsp);
-// Checks ack args from a backend (JSON, placeholders).
-absl::Status ValidateArgs(const std::vector<std::string>& args,
-                          const std::vector<std::string>& attachments);
-
-struct EmitToResult {
-  uint64_t recipients = 0;
-  std::vector<std::string> missing;
-};
-
-struct SocketSummary {
-  std::string id;
-  std::string nsp;
-  std::vector<std::string> rooms;
-  std::string transport;
-  std::string remote_address;
-  int64_t connected_at_ms = 0;
-  std::string auth;
-};
-
-struct SocketPage {
-  std::vector<SocketSummary> sockets;
-  std::string next_page_token;  // empty on the last page
-};
-
-class HubCore {
+// The sockets of this process, sharded; the local Adapter.
+class HubCore : public Adapter {
  public:
   HubCore(const Config& config, metrics::Metrics& metrics, ClientEventSink& sink);
   ~HubCore();
@@ -67,34 +35,26 @@ class HubCore {
   // Returns the bound port.
   absl::StatusOr<uint16_t> Start();
 
-  void EmitTo(std::string nsp, std::vector<std::string> socket_ids, SharedPacket packet,
-              std::function<void(EmitToResult)> done);
-  void Broadcast(Selection selection, SharedPacket packet, bool is_volatile,
-                 std::function<void(uint64_t recipients)> done);
-
-  // A fresh id for EmitWithAck, unique across the hub: one packet carrying it
-  // is shared by every recipient.
-  uint64_t NextAckId() { return next_ack_id_.fetch_add(1, std::memory_order_relaxed); }
-  // Sends `packet` (encoded with `ack_id`) to the selection and gathers one
-  // reply per socket: its ack, a timeout after `timeout`, or a disconnect.
-  void EmitWithAck(Selection selection, SharedPacket packet, uint64_t ack_id,
-                   std::chrono::milliseconds timeout, std::function<void(std::vector<AckReply>)> done);
-  // Answers a client's event ack. NOT_FOUND for an unknown socket,
-  // FAILED_PRECONDITION for an ack id the client is not owed.
+  // --- Adapter ---
+  void EmitTo(std::vector<std::string> socket_ids, SharedEmit emit,
+              std::function<void(EmitToResult)> done) override;
+  void Broadcast(Selection selection, SharedEmit emit, bool is_volatile,
+                 std::function<void(uint64_t recipients)> done) override;
+  // One packet carrying the id is shared by every local recipient.
+  uint64_t NextAckId() override { return next_ack_id_.fetch_add(1, std::memory_order_relaxed); }
+  void EmitWithAck(Selection selection, SharedEmit emit, std::chrono::milliseconds timeout,
+                   std::function<void(std::vector<AckReply>)> done) override;
   void AnswerClientAck(std::string nsp, std::string socket_id, uint64_t ack_id,
                        std::vector<std::string> args, std::vector<std::string> attachments,
-                       std::function<void(absl::Status)> done);
-
-  // Joins (or leaves) rooms for every selected socket; reports how many.
+                       std::function<void(absl::Status)> done) override;
   void UpdateRooms(Selection selection, std::vector<std::string> rooms, bool join,
-                   std::function<void(uint64_t sockets)> done);
-  // Disconnects the selected sockets from their namespace, or closes their
-  // whole connection; reports how many sockets were selected.
+                   std::function<void(uint64_t sockets)> done) override;
   void Disconnect(Selection selection, bool close_connection,
-                  std::function<void(uint64_t sockets)> done);
-  // One page of the selected sockets, ordered by shard then id.
+                  std::function<void(uint64_t sockets)> done) override;
+  // Ordered by shard then id; the token is "<shard>.<last id>".
   void ListSockets(Selection selection, size_t page_size, std::string page_token,
-                   std::function<void(absl::StatusOr<SocketPage>)> done);
+                   std::function<void(absl::StatusOr<SocketPage>)> done) override;
+  bool draining() const override { return server_state_.draining.load(); }
 
   // Refuses new handshakes, closes every connection at the Engine.IO level
   // (after flushing queued packets), settles pending acks as disconnected and
@@ -103,7 +63,6 @@ class HubCore {
   uint64_t Drain(std::chrono::milliseconds grace);
   // The first step of a drain alone: refuse new handshakes and backend emits.
   void RefuseNewWork() { server_state_.draining.store(true); }
-  bool draining() const { return server_state_.draining.load(); }
   // Stops every shard thread.
   void Stop();
 

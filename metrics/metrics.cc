@@ -114,6 +114,8 @@ class ShardCollector : public prometheus::Collectable {
            &ShardStats::pongs_received);
     single("hub_heartbeat_timeouts_total", "Connections closed for a missing PONG.",
            MetricType::Counter, &ShardStats::heartbeat_timeouts);
+    single("hub_upgrades_total", "Engine.IO sessions upgraded from polling to WebSocket.",
+           MetricType::Counter, &ShardStats::upgrades);
     single("hub_client_events_total", "Socket.IO events received from clients.",
            MetricType::Counter, &ShardStats::client_events);
     return out;

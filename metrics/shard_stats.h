@@ -89,6 +89,7 @@ struct alignas(64) ShardStats {
   ShardCounter pongs_received;
   ShardCounter heartbeat_timeouts;
   ShardCounter client_events;
+  ShardCounter upgrades;  // polling sessions moved to WebSocket
 };
 
 }  // namespace hub::metrics

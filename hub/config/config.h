@@ -29,6 +29,10 @@ struct Config {
   uint32_t handshake_timeout_ms = 10000;
   uint32_t max_connections = 100000;
   std::vector<std::string> cors_origins = {"*"};
+  bool cors_credentials = false;
+  uint32_t max_packets_per_payload = 100000;
+  uint32_t http_compression_threshold = 1024;  // 0: off
+  std::string echo_path;  // diagnostic raw Engine.IO echo; empty: off
 
   // Per-connection outbound queue.
   uint32_t max_outbound_frames = 10000;

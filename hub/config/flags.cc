@@ -126,6 +126,23 @@ const std::vector<FlagSpec>& Flags() {
                              &Config::max_connections, 1, 10000000),
       ListFlag("cors_origins", "Comma-separated allowed origins for polling CORS and WebSocket upgrades; * allows any.",
                &Config::cors_origins, ""),
+      FlagSpec{"cors_credentials", "Polling CORS: answer Access-Control-Allow-Credentials: true (and name the origin instead of *).",
+               [](const Config& c) { return std::string(c.cors_credentials ? "true" : "false"); },
+               [](std::string_view text, Config& c) {
+                 if (text == "true" || text == "1") c.cors_credentials = true;
+                 else if (text == "false" || text == "0") c.cors_credentials = false;
+                 else return absl::InvalidArgumentError("want true or false");
+                 return absl::OkStatus();
+               }},
+      UnsignedFlag<uint32_t>("max_packets_per_payload", "Most Engine.IO packets in one polling POST; more closes the session.",
+                             &Config::max_packets_per_payload, 1, 10000000),
+      UnsignedFlag<uint32_t>("http_compression_threshold", "Polling responses of at least this many bytes are gzip/deflate-compressed when the client accepts it; 0 disables.",
+                             &Config::http_compression_threshold, 0, 1 << 30),
+      StringFlag("echo_path", "DIAGNOSTIC ONLY, off by default: HTTP path of a raw Engine.IO echo endpoint (every message sent back), for protocol test suites.",
+                 &Config::echo_path, [](std::string_view text) {
+                   if (text.empty()) return absl::OkStatus();
+                   return CheckPath(text);
+                 }),
       UnsignedFlag<uint32_t>("max_outbound_frames", "Frames a connection may have queued before the overflow policy applies.",
                              &Config::max_outbound_frames, 1, 10000000),
       UnsignedFlag<uint64_t>("max_outbound_bytes", "Bytes a connection may have queued before the overflow policy applies.",

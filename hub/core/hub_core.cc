@@ -38,6 +38,11 @@ HubCore::HubCore(const Config& config, metrics::Metrics& metrics, ClientEventSin
   server_options_.handshake_timeout = std::chrono::milliseconds(config.handshake_timeout_ms);
   server_options_.max_connections = config.max_connections;
   server_options_.cors_origins = config.cors_origins;
+  server_options_.cors_credentials = config.cors_credentials;
+  server_options_.echo_path = config.echo_path;
+  server_options_.compression_threshold = config.http_compression_threshold;
+  server_options_.polling.max_packets_per_payload = config.max_packets_per_payload;
+  server_options_.session.upgrade_timeout = std::chrono::milliseconds(config.upgrade_timeout_ms);
   auto& session = server_options_.session;
   session.ping_interval = std::chrono::milliseconds(config.ping_interval_ms);
   session.ping_timeout = std::chrono::milliseconds(config.ping_timeout_ms);

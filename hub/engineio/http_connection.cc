@@ -1,5 +1,8 @@
 #include "hub/engineio/http_connection.h"
-#include "hub/base/strings.h"
+
+#include <unistd.h>
+
+#include <cstring>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
@@ -10,11 +13,17 @@
 #include "boost/beast/http/write.hpp"
 #include "boost/beast/websocket/detail/hybi13.hpp"
 #include "hub/base/log.h"
+#include "hub/base/random_id.h"
+#include "hub/base/strings.h"
+#include "hub/engineio/http_compression.h"
 
 namespace hub::engineio {
 namespace http = boost::beast::http;
 namespace {
 constexpr uint32_t kMaxHeaderBytes = 16 * 1024;
+constexpr size_t kWatchReadBytes = 4096;
+
+std::string_view View(boost::beast::string_view s) { return std::string_view(s.data(), s.size()); }
 
 bool HeaderHasToken(std::string_view value, std::string_view token) {
   for (absl::string_view part : absl::StrSplit(ToAbsl(value), ',')) {
@@ -22,16 +31,52 @@ bool HeaderHasToken(std::string_view value, std::string_view token) {
   }
   return false;
 }
+
+void SplitTarget(std::string_view target, std::string_view& path, std::string_view& query) {
+  path = target;
+  query = {};
+  if (auto q = target.find('?'); q != std::string_view::npos) {
+    path = target.substr(0, q);
+    query = target.substr(q + 1);
+  }
+}
+
+bool MountMatches(const std::string& mount, std::string_view path) {
+  if (mount.empty()) return false;
+  std::string_view bare(mount);
+  if (bare.size() > 1 && bare.back() == '/') bare.remove_suffix(1);
+  return path == mount || path == bare;
+}
 }  // namespace
 
 HttpConnection::HttpConnection(boost::asio::ip::tcp::socket socket, ShardServer& server)
     : stream_(std::move(socket)), server_(server) {}
 
-void HttpConnection::Run() {
+void HttpConnection::Run() { ReadRequest(); }
+
+void HttpConnection::Resume(std::string buffered, Request request, bool served_before) {
+  served_before_ = served_before;
+  if (!buffered.empty()) {
+    auto space = buffer_.prepare(buffered.size());
+    std::memcpy(space.data(), buffered.data(), buffered.size());
+    buffer_.commit(buffered.size());
+  }
+  Route(request);
+}
+
+void HttpConnection::ReadRequest() {
+  answered_ = false;
+  holding_ = false;
+  holder_.reset();
   parser_.emplace();
   parser_->header_limit(kMaxHeaderBytes);
   parser_->body_limit(server_.options().session.max_payload);
-  stream_.expires_after(server_.options().handshake_timeout);
+  // A fresh connection gets the short handshake timeout; one that already
+  // served a request may idle as long as a healthy client can go between
+  // two requests, so keep-alive never races the client's next poll.
+  const auto& session = server_.options().session;
+  stream_.expires_after(served_before_ ? session.ping_interval + session.ping_timeout
+                                       : server_.options().handshake_timeout);
   http::async_read(stream_, buffer_, *parser_,
                    [self = shared_from_this()](const boost::system::error_code& ec, size_t) {
                      self->OnRequest(ec);
@@ -41,55 +86,104 @@ void HttpConnection::Run() {
 void HttpConnection::OnRequest(const boost::system::error_code& ec) {
   if (ec) {
     if (ec == boost::beast::error::timeout) {
-      server_.stats().handshakes_rejected[static_cast<size_t>(metrics::HandshakeRejection::kTimeout)].Add();
-      stream_.close();
+      if (!served_before_) {
+        server_.stats().handshakes_rejected[static_cast<size_t>(metrics::HandshakeRejection::kTimeout)].Add();
+      }
+      CloseSocket();
       return;
     }
     if (ec == http::error::end_of_stream || ec == boost::asio::error::eof ||
-        ec == boost::asio::error::connection_reset) {
-      stream_.close();
+        ec == boost::asio::error::connection_reset || ec == boost::asio::error::operation_aborted) {
+      CloseSocket();
       return;
     }
-    // Not HTTP, or over a limit: answer once and close.
+    if (ec == http::error::body_limit) {
+      OnBodyTooLarge();
+      return;
+    }
+    // Not HTTP, or over the header limit: answer once and close.
     server_.stats().handshakes_rejected[static_cast<size_t>(metrics::HandshakeRejection::kBadRequest)].Add();
-    const bool too_large = ec == http::error::body_limit || ec == http::error::header_limit;
-    Reject(too_large ? http::status::payload_too_large : http::status::bad_request,
-           EngineErrorBody(EngineError::kBadRequest), "application/json");
+    version_ = 11;
+    keep_alive_ = false;
+    cors_headers_.clear();
+    Respond(ec == http::error::header_limit ? http::status::payload_too_large : http::status::bad_request,
+            EngineErrorBody(EngineError::kBadRequest), "application/json", /*close_after=*/true);
     return;
   }
   Request request = parser_->release();
   Route(request);
 }
 
-void HttpConnection::Route(Request& request) {
-  std::string_view target(request.target().data(), request.target().size());
-  std::string_view path = target;
-  std::string_view query;
-  if (auto q = target.find('?'); q != std::string_view::npos) {
-    path = target.substr(0, q);
-    query = target.substr(q + 1);
+void HttpConnection::OnBodyTooLarge() {
+  // The headers are in: a POST over --max_http_buffer_size ends its session
+  // (as the reference server does), wherever that session lives.
+  const auto& header = parser_->get();
+  version_ = header.version();
+  keep_alive_ = false;
+  cors_headers_ = DecideCors(server_.cors(), View(header[http::field::origin]), false).headers;
+  std::string_view path, query;
+  SplitTarget(View(header.target()), path, query);
+  const QueryParams params = ParseQueryString(query);
+  if (const std::string* sid = FindParam(params, "sid")) {
+    const auto shard = ShardOfId(*sid);
+    if (shard && *shard >= 0 && static_cast<size_t>(*shard) < kMaxShards) {
+      if (auto* owner = server_.state().shards[*shard].load(std::memory_order_acquire)) {
+        owner->Post([sid = *sid](ShardServer& s) {
+          if (auto session = s.FindSession(sid)) {
+            session->Close(DisconnectReason::kTransportError, /*flush=*/false);
+          }
+        });
+      }
+    }
   }
-  const std::string& mount = server_.options().path;
-  std::string_view mount_bare = std::string_view(mount);
-  if (mount_bare.size() > 1 && mount_bare.back() == '/') mount_bare.remove_suffix(1);
-  if (path != mount && path != mount_bare) {
-    Reject(http::status::not_found, "Not Found\n", "text/plain");
+  server_.stats().handshakes_rejected[static_cast<size_t>(metrics::HandshakeRejection::kBadRequest)].Add();
+  SendError(EngineError::kBadRequest, /*too_large=*/true);
+}
+
+void HttpConnection::Route(Request& request) {
+  answered_ = false;
+  version_ = request.version();
+  keep_alive_ = request.keep_alive();
+  accept_encoding_ = std::string(View(request[http::field::accept_encoding]));
+  cors_headers_.clear();
+
+  std::string_view path, query;
+  SplitTarget(View(request.target()), path, query);
+  bool echo = false;
+  if (!MountMatches(server_.options().path, path)) {
+    if (!MountMatches(server_.options().echo_path, path)) {
+      Respond(http::status::not_found, "Not Found\n", "text/plain", /*close_after=*/true);
+      return;
+    }
+    echo = true;
+  }
+
+  const bool preflight = request.method() == http::verb::options;
+  auto cors = DecideCors(server_.cors(), View(request[http::field::origin]), preflight,
+                         View(request[http::field::access_control_request_headers]));
+  if (!cors.allowed) {
+    RejectEngine(EngineError::kForbidden, metrics::HandshakeRejection::kForbidden);
     return;
   }
-  if (server_.state().draining.load(std::memory_order_relaxed)) {
-    server_.stats().handshakes_rejected[static_cast<size_t>(metrics::HandshakeRejection::kDraining)].Add();
-    Reject(http::status::service_unavailable, "{\"code\":3,\"message\":\"Server is draining\"}",
-           "application/json");
+  cors_headers_ = std::move(cors.headers);
+  if (preflight) {
+    Respond(http::status::no_content, "", "text/plain", /*close_after=*/false);
     return;
   }
 
-  const auto connection_header = request[http::field::connection];
-  const auto upgrade_header = request[http::field::upgrade];
-  const bool upgrade =
-      HeaderHasToken(std::string_view(connection_header.data(), connection_header.size()), "upgrade") &&
-      absl::EqualsIgnoreCase(absl::string_view(upgrade_header.data(), upgrade_header.size()), "websocket");
-  RequestFacts facts{std::string_view(request.method_string().data(), request.method_string().size()),
-                     query, upgrade};
+  // Draining refuses new sessions only: polling clients of existing ones
+  // must still be able to fetch their close packet.
+  if (server_.state().draining.load(std::memory_order_relaxed) &&
+      FindParam(ParseQueryString(query), "sid") == nullptr) {
+    server_.stats().handshakes_rejected[static_cast<size_t>(metrics::HandshakeRejection::kDraining)].Add();
+    Respond(http::status::service_unavailable, "{\"code\":3,\"message\":\"Server is draining\"}",
+            "application/json", /*close_after=*/true);
+    return;
+  }
+
+  const bool upgrade = HeaderHasToken(View(request[http::field::connection]), "upgrade") &&
+                       absl::EqualsIgnoreCase(ToAbsl(View(request[http::field::upgrade])), "websocket");
+  RequestFacts facts{View(request.method_string()), query, upgrade};
   auto checked = CheckEngineRequest(facts);
   if (auto* error = std::get_if<EngineError>(&checked)) {
     metrics::HandshakeRejection why = metrics::HandshakeRejection::kBadRequest;
@@ -99,49 +193,140 @@ void HttpConnection::Route(Request& request) {
     return;
   }
   auto& engine_request = std::get<EngineRequest>(checked);
-  std::string_view origin(request[http::field::origin].data(), request[http::field::origin].size());
-  if (!OriginAllowed(server_.options().cors_origins, origin)) {
-    RejectEngine(EngineError::kForbidden, metrics::HandshakeRejection::kForbidden);
-    return;
+
+  if (!engine_request.sid.empty()) {
+    const auto shard = ShardOfId(engine_request.sid);
+    if (!shard) {
+      RejectEngine(EngineError::kUnknownSid, metrics::HandshakeRejection::kUnknownSession);
+      return;
+    }
+    if (*shard != server_.shard_index()) {
+      HandOff(*shard, std::move(request));
+      return;
+    }
   }
   if (engine_request.transport == TransportName::kPolling) {
-    // HTTP long-polling is not served yet; clients must use transports: ['websocket'].
-    RejectEngine(EngineError::kUnknownTransport, metrics::HandshakeRejection::kUnknownTransport);
-    return;
+    ServePolling(request, std::move(engine_request), echo);
+  } else {
+    UpgradeWebSocket(request, std::move(engine_request), echo);
   }
-  if (!engine_request.sid.empty()) {
-    // Upgrades of polling sessions come with long-polling.
+}
+
+// Cross-shard hand-off. SO_REUSEPORT lands a TCP connection on any shard, but
+// a session is touched only on the shard that owns it (its sid says which).
+// The request has been parsed here; the socket itself (file descriptor and
+// bytes already read past the request) moves to the owner, which serves the
+// request and keeps reading that connection. Moving the connection, rather
+// than posting the work and the answer back and forth, means one hop per
+// connection instead of two per request: a client's next requests on the
+// same keep-alive connection arrive directly on the owner.
+void HttpConnection::HandOff(int shard, Request request) {
+  ShardServer* owner = nullptr;
+  if (shard >= 0 && static_cast<size_t>(shard) < kMaxShards) {
+    owner = server_.state().shards[shard].load(std::memory_order_acquire);
+  }
+  if (owner == nullptr) {
     RejectEngine(EngineError::kUnknownSid, metrics::HandshakeRejection::kUnknownSession);
     return;
   }
-  Upgrade(request, std::move(engine_request));
+  boost::system::error_code ec;
+  const auto protocol = stream_.socket().local_endpoint(ec).protocol();
+  if (ec) {
+    CloseSocket();
+    return;
+  }
+  std::string buffered(static_cast<const char*>(buffer_.data().data()), buffer_.size());
+  stream_.expires_never();
+  const int fd = stream_.socket().release(ec);
+  if (ec) {
+    CloseSocket();
+    return;
+  }
+  auto moved = std::make_shared<Request>(std::move(request));
+  owner->Post([fd, protocol, buffered = std::move(buffered), moved,
+               served = served_before_](ShardServer& s) mutable {
+    boost::asio::ip::tcp::socket socket(s.io());
+    boost::system::error_code ec;
+    socket.assign(protocol, fd, ec);
+    if (ec) {
+      ::close(fd);
+      return;
+    }
+    std::make_shared<HttpConnection>(std::move(socket), s)
+        ->Resume(std::move(buffered), std::move(*moved), served);
+  });
 }
 
-void HttpConnection::Upgrade(Request& request, EngineRequest engine_request) {
+bool HttpConnection::AdmitConnection() {
+  auto& state = server_.state();
+  if (state.connections.fetch_add(1, std::memory_order_relaxed) >= server_.options().max_connections) {
+    state.connections.fetch_sub(1, std::memory_order_relaxed);
+    server_.stats().handshakes_rejected[static_cast<size_t>(metrics::HandshakeRejection::kTooManyConnections)].Add();
+    Respond(http::status::service_unavailable, "{\"code\":3,\"message\":\"Too many connections\"}",
+            "application/json", /*close_after=*/true);
+    return false;
+  }
+  return true;
+}
+
+HandshakeInfo HttpConnection::MakeHandshakeInfo(const Request& request, const char* transport,
+                                                QueryParams query) {
+  HandshakeInfo info;
+  info.transport = transport;
+  info.query = std::move(query);
+  boost::system::error_code ec;
+  auto endpoint = stream_.socket().remote_endpoint(ec);
+  if (!ec) info.remote_address = absl::StrCat(endpoint.address().to_string(), ":", endpoint.port());
+  for (const auto& field : request) {
+    info.headers.emplace_back(absl::AsciiStrToLower(ToAbsl(View(field.name_string()))),
+                              std::string(View(field.value())));
+  }
+  return info;
+}
+
+void HttpConnection::ServePolling(Request& request, EngineRequest engine_request, bool echo) {
+  if (engine_request.sid.empty()) {
+    if (!AdmitConnection()) return;
+    HandshakeInfo info = MakeHandshakeInfo(request, "polling", std::move(engine_request.query));
+    server_.OpenPollingSession(shared_from_this(), std::move(info), echo);
+    return;
+  }
+  auto transport = server_.FindPolling(engine_request.sid);
+  if (!transport) {
+    RejectEngine(EngineError::kUnknownSid, metrics::HandshakeRejection::kUnknownSession);
+    return;
+  }
+  if (request.method() == http::verb::get) {
+    holding_ = true;
+    holder_ = transport;
+    transport->OnGet(shared_from_this());
+    if (!answered_) WatchPeer();
+    return;
+  }
+  transport->OnPost(shared_from_this(), request.body());
+}
+
+void HttpConnection::UpgradeWebSocket(Request& request, EngineRequest engine_request, bool echo) {
   const auto key = request[http::field::sec_websocket_key];
   if (request[http::field::sec_websocket_version] != "13" || key.empty() || key.size() > 64) {
     RejectEngine(EngineError::kBadRequest, metrics::HandshakeRejection::kBadRequest);
     return;
   }
-  auto& state = server_.state();
-  if (state.connections.fetch_add(1, std::memory_order_relaxed) >= server_.options().max_connections) {
-    state.connections.fetch_sub(1, std::memory_order_relaxed);
-    server_.stats().handshakes_rejected[static_cast<size_t>(metrics::HandshakeRejection::kTooManyConnections)].Add();
-    Reject(http::status::service_unavailable, "{\"code\":3,\"message\":\"Too many connections\"}",
-           "application/json");
+  std::shared_ptr<Session> session;
+  if (!engine_request.sid.empty()) {
+    session = server_.FindSession(engine_request.sid);
+    if (!session) {
+      RejectEngine(EngineError::kUnknownSid, metrics::HandshakeRejection::kUnknownSession);
+      return;
+    }
+    // A session that cannot take this upgrade (already on WebSocket, or
+    // probing another one) still gets the WebSocket handshake, then a close
+    // frame, as the reference server does: ProbeUpgrade refuses it there.
+  } else if (!AdmitConnection()) {
     return;
   }
-
-  HandshakeInfo info;
-  info.transport = "websocket";
-  info.query = std::move(engine_request.query);
-  boost::system::error_code ec;
-  auto endpoint = stream_.socket().remote_endpoint(ec);
-  if (!ec) info.remote_address = absl::StrCat(endpoint.address().to_string(), ":", endpoint.port());
-  for (const auto& field : request) {
-    info.headers.emplace_back(absl::AsciiStrToLower(absl::string_view(field.name_string().data(), field.name_string().size())),
-                              std::string(field.value()));
-  }
+  auto info = std::make_shared<HandshakeInfo>();
+  if (!session) *info = MakeHandshakeInfo(request, "websocket", std::move(engine_request.query));
 
   boost::beast::websocket::detail::sec_ws_accept_type accept;
   boost::beast::websocket::detail::make_sec_ws_accept(accept, key);
@@ -149,42 +334,142 @@ void HttpConnection::Upgrade(Request& request, EngineRequest engine_request) {
       "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
       "Sec-WebSocket-Accept: ",
       absl::string_view(accept.data(), accept.size()), "\r\n\r\n"));
-  auto info_ptr = std::make_shared<HandshakeInfo>(std::move(info));
   stream_.expires_after(server_.options().handshake_timeout);
   boost::asio::async_write(
       stream_, boost::asio::buffer(*response),
-      [self = shared_from_this(), response, info_ptr](const boost::system::error_code& ec, size_t) {
+      [self = shared_from_this(), response, info, session, echo](const boost::system::error_code& ec, size_t) {
         if (ec) {
-          self->server_.state().connections.fetch_sub(1, std::memory_order_relaxed);
-          self->stream_.close();
+          if (!session) self->server_.state().connections.fetch_sub(1, std::memory_order_relaxed);
+          self->CloseSocket();
           return;
         }
         self->stream_.expires_never();
         std::string leftover(static_cast<const char*>(self->buffer_.data().data()), self->buffer_.size());
-        self->server_.OpenWebSocketSession(self->stream_.release_socket(), std::move(leftover),
-                                           std::move(*info_ptr));
+        if (session) {
+          self->server_.ProbeUpgrade(session, self->stream_.release_socket(), std::move(leftover));
+        } else {
+          self->server_.OpenWebSocketSession(self->stream_.release_socket(), std::move(leftover),
+                                             std::move(*info), echo);
+        }
       });
+}
+
+void HttpConnection::SendPayload(std::string body) {
+  answered_ = true;
+  holding_ = false;
+  holder_.reset();
+  Respond(http::status::ok, std::move(body), "text/plain; charset=UTF-8", /*close_after=*/false,
+          /*payload=*/true);
+}
+
+void HttpConnection::SendOk() {
+  answered_ = true;
+  // The reference server answers a POST with text/html "ok"; clients only
+  // look at the status.
+  Respond(http::status::ok, "ok", "text/html", /*close_after=*/false);
+}
+
+void HttpConnection::SendError(EngineError error, bool too_large) {
+  answered_ = true;
+  holding_ = false;
+  holder_.reset();
+  http::status status = http::status::bad_request;
+  if (too_large) status = http::status::payload_too_large;
+  if (error == EngineError::kForbidden) status = http::status::forbidden;
+  Respond(status, EngineErrorBody(error), "application/json", /*close_after=*/true);
 }
 
 void HttpConnection::RejectEngine(EngineError error, metrics::HandshakeRejection why) {
   server_.stats().handshakes_rejected[static_cast<size_t>(why)].Add();
-  Reject(error == EngineError::kForbidden ? http::status::forbidden : http::status::bad_request,
-         EngineErrorBody(error), "application/json");
+  SendError(error);
 }
 
-void HttpConnection::Reject(http::status status, std::string body, std::string content_type) {
-  auto response = std::make_shared<http::response<http::string_body>>(status, 11);
-  response->set(http::field::content_type, content_type);
-  response->set(http::field::connection, "close");
+void HttpConnection::Respond(http::status status, std::string body, std::string_view content_type,
+                             bool close_after, bool payload) {
+  auto response = std::make_shared<http::response<http::string_body>>(status, version_);
+  response->set(http::field::content_type,
+                boost::beast::string_view(content_type.data(), content_type.size()));
+  for (const auto& [name, value] : cors_headers_) response->insert(name, value);
+  if (payload) {
+    // Every poll answer is new data: no cache may keep or replay it.
+    response->set(http::field::cache_control, "no-store");
+    const size_t threshold = server_.options().compression_threshold;
+    if (threshold > 0) {
+      response->insert(http::field::vary, "Accept-Encoding");
+      const auto encoding = ChooseContentEncoding(accept_encoding_, body.size(), threshold);
+      if (encoding != ContentEncoding::kIdentity) {
+        auto compressed = Compress(body, encoding);
+        if (compressed.ok()) {
+          body = *std::move(compressed);
+          const auto name = ContentEncodingName(encoding);
+          response->set(http::field::content_encoding, boost::beast::string_view(name.data(), name.size()));
+        }
+      }
+    }
+  }
+  const bool keep = keep_alive_ && !close_after;
+  response->keep_alive(keep);
   response->body() = std::move(body);
   response->prepare_payload();
   stream_.expires_after(server_.options().handshake_timeout);
   http::async_write(stream_, *response,
-                    [self = shared_from_this(), response](const boost::system::error_code&, size_t) {
-                      boost::system::error_code ignored;
-                      self->stream_.socket().shutdown(boost::asio::ip::tcp::socket::shutdown_both, ignored);
-                      self->stream_.close();
+                    [self = shared_from_this(), response, keep](const boost::system::error_code& ec, size_t) {
+                      self->OnWritten(ec, !keep);
                     });
+}
+
+void HttpConnection::OnWritten(const boost::system::error_code& ec, bool close_after) {
+  if (ec || close_after) {
+    CloseSocket();
+    return;
+  }
+  served_before_ = true;
+  if (watching_) {
+    // The watch read still owns the socket's read side: stop it, then read
+    // the next request once it has returned.
+    resume_after_watch_ = true;
+    boost::system::error_code ignored;
+    stream_.socket().cancel(ignored);
+    return;
+  }
+  ReadRequest();
+}
+
+void HttpConnection::WatchPeer() {
+  // Bytes past the request already buffered mean a pipelining client; it
+  // cannot also be hanging up, so there is nothing to watch for.
+  if (buffer_.size() > 0 || watching_) return;
+  watching_ = true;
+  stream_.expires_never();  // a held poll lasts until data or the next PING
+  stream_.socket().async_read_some(
+      buffer_.prepare(kWatchReadBytes),
+      [self = shared_from_this()](const boost::system::error_code& ec, size_t n) {
+        self->watching_ = false;
+        if (!ec) self->buffer_.commit(n);
+        if (self->holding_) {
+          if (ec) {
+            self->holding_ = false;
+            if (auto transport = self->holder_.lock()) transport->OnPollAborted(self.get());
+            self->holder_.reset();
+            self->CloseSocket();
+          }
+          return;  // bytes that came are the next request, read after the answer
+        }
+        if (self->resume_after_watch_) {
+          self->resume_after_watch_ = false;
+          if (ec && ec != boost::asio::error::operation_aborted) {
+            self->CloseSocket();
+            return;
+          }
+          self->ReadRequest();
+        }
+      });
+}
+
+void HttpConnection::CloseSocket() {
+  boost::system::error_code ignored;
+  stream_.socket().shutdown(boost::asio::ip::tcp::socket::shutdown_both, ignored);
+  stream_.close();
 }
 
 }  // namespace hub::engineio

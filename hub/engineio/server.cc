@@ -3,6 +3,7 @@
 #include "absl/strings/str_cat.h"
 #include "boost/asio/socket_base.hpp"
 #include "hub/base/log.h"
+#include "hub/engineio/echo_observer.h"
 #include "hub/engineio/http_connection.h"
 #include "hub/engineio/websocket_transport.h"
 
@@ -46,9 +47,22 @@ ShardServer::ShardServer(boost::asio::io_context& io, int shard_index,
       stats_(stats),
       acceptor_(acceptor),
       ids_(shard_index),
-      listener_(io) {}
+      listener_(io),
+      cors_{options.cors_origins, options.cors_credentials} {
+  if (shard_index >= 0 && static_cast<size_t>(shard_index) < kMaxShards) {
+    state_.shards[shard_index].store(this, std::memory_order_release);
+  }
+}
 
-ShardServer::~ShardServer() = default;
+ShardServer::~ShardServer() {
+  if (shard_index_ >= 0 && static_cast<size_t>(shard_index_) < kMaxShards) {
+    state_.shards[shard_index_].store(nullptr, std::memory_order_release);
+  }
+}
+
+void ShardServer::Post(std::function<void(ShardServer&)> task) {
+  boost::asio::post(io_, [this, task = std::move(task)] { task(*this); });
+}
 
 absl::StatusOr<uint16_t> ShardServer::Listen(const std::string& address, uint16_t port) {
   boost::system::error_code ec;
@@ -99,15 +113,65 @@ void ShardServer::CloseAll(DisconnectReason reason) {
   for (auto& session : sessions) session->Close(reason);
 }
 
-void ShardServer::OpenWebSocketSession(boost::asio::ip::tcp::socket socket, std::string leftover,
-                                       HandshakeInfo info) {
+std::shared_ptr<Session> ShardServer::NewSession(const HandshakeInfo& info, bool echo,
+                                                std::unique_ptr<SessionObserver>& observer) {
   auto session = std::make_shared<Session>(io_.get_executor(), ids_.Next(), options_.session, stats_);
+  sessions_.emplace(session->sid(), session);
+  std::unique_ptr<SessionObserver> inner;
+  if (echo) {
+    inner = std::make_unique<EchoObserver>(*session);
+  } else {
+    inner = acceptor_.Accept(*session, info);
+  }
+  observer = std::make_unique<ObserverTracker>(*this, session->sid(), std::move(inner));
+  return session;
+}
+
+void ShardServer::OpenWebSocketSession(boost::asio::ip::tcp::socket socket, std::string leftover,
+                                       HandshakeInfo info, bool echo) {
+  std::unique_ptr<SessionObserver> observer;
+  auto session = NewSession(info, echo, observer);
   auto transport = std::make_shared<WebSocketTransport>(std::move(socket), std::move(leftover),
                                                         options_.session.max_payload, state_.open_sockets);
-  sessions_.emplace(session->sid(), session);
-  auto observer = acceptor_.Accept(*session, info);
-  session->Start(transport, std::make_unique<ObserverTracker>(*this, session->sid(), std::move(observer)));
+  session->Start(transport, std::move(observer));
   transport->Run(session);
+}
+
+void ShardServer::OpenPollingSession(std::shared_ptr<PollResponder> handshake, HandshakeInfo info,
+                                     bool echo) {
+  std::unique_ptr<SessionObserver> observer;
+  auto session = NewSession(info, echo, observer);
+  const std::string sid = session->sid();
+  auto transport = std::make_shared<PollingTransport>(
+      io_.get_executor(), options_.polling, state_.open_sockets,
+      [this, sid] { polling_.erase(sid); });
+  polling_.emplace(sid, transport);
+  transport->Bind(session);
+  session->Start(transport, std::move(observer));
+  transport->OnGet(std::move(handshake));  // takes the OPEN packet at once
+}
+
+std::shared_ptr<PollingTransport> ShardServer::FindPolling(const std::string& sid) const {
+  auto it = polling_.find(sid);
+  return it == polling_.end() ? nullptr : it->second;
+}
+
+std::shared_ptr<Session> ShardServer::FindSession(const std::string& sid) const {
+  auto it = sessions_.find(sid);
+  return it == sessions_.end() ? nullptr : it->second;
+}
+
+void ShardServer::ProbeUpgrade(std::shared_ptr<Session> session, boost::asio::ip::tcp::socket socket,
+                               std::string leftover) {
+  auto transport = std::make_shared<WebSocketTransport>(std::move(socket), std::move(leftover),
+                                                        options_.session.max_payload, state_.open_sockets);
+  if (!session->BeginUpgrade(transport)) {
+    // The session ended or another probe won while the 101 was written.
+    transport->Close(ws_close::kPolicyViolation, "upgrade refused", /*flush=*/false);
+    transport->RunProbe(nullptr);
+    return;
+  }
+  transport->RunProbe(session);
 }
 
 }  // namespace hub::engineio

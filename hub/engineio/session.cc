@@ -1,6 +1,7 @@
 #include "hub/engineio/session.h"
 
 #include "absl/strings/str_cat.h"
+#include "hub/base/strings.h"
 #include "hub/engineio/ws_frame.h"
 
 namespace hub::engineio {
@@ -29,6 +30,7 @@ Session::Session(boost::asio::any_io_executor executor, std::string sid,
       sid_(std::move(sid)),
       options_(options),
       stats_(stats),
+      upgrade_timer_(executor),
       heartbeat_timer_(executor) {}
 
 Session::~Session() = default;
@@ -40,8 +42,12 @@ void Session::Start(std::shared_ptr<Transport> transport, std::unique_ptr<Sessio
   stats_.connections[static_cast<size_t>(transport_kind_)].Inc();
   stats_.handshakes[static_cast<size_t>(transport_kind_)].Add();
 
+  // Only a polling session can move to WebSocket; a WebSocket one is there.
+  const std::string_view upgrades =
+      transport_kind_ == metrics::TransportKind::kPolling ? "[\"websocket\"]" : "[]";
   const std::string open = absl::StrCat(
-      "{\"sid\":\"", sid_, "\",\"upgrades\":[],\"pingInterval\":", options_.ping_interval.count(),
+      "{\"sid\":\"", sid_, "\",\"upgrades\":", ToAbsl(upgrades),
+      ",\"pingInterval\":", options_.ping_interval.count(),
       ",\"pingTimeout\":", options_.ping_timeout.count(), ",\"maxPayload\":", options_.max_payload,
       "}");
   Send(WireFrame::Text(PacketType::kOpen, open));
@@ -151,6 +157,49 @@ void Session::OnHeartbeatTimer() {
   });
 }
 
+bool Session::BeginUpgrade(std::shared_ptr<Transport> probe) {
+  if (closed_ || upgrade_transport_ || transport_kind_ != metrics::TransportKind::kPolling) {
+    return false;
+  }
+  upgrade_transport_ = std::move(probe);
+  upgrade_timer_.expires_after(options_.upgrade_timeout);
+  upgrade_timer_.async_wait([self = shared_from_this()](const boost::system::error_code& ec) {
+    if (ec || !self->upgrade_transport_) return;
+    // The client never finished: drop the probe, keep the session on polling.
+    auto probe = std::move(self->upgrade_transport_);
+    if (self->transport_) self->transport_->OnUpgradeAborted();
+    probe->Close(ws_close::kNormal, "upgrade timeout", /*flush=*/false);
+  });
+  return true;
+}
+
+void Session::OnUpgradeProbed(const Transport* probe) {
+  if (closed_ || upgrade_transport_.get() != probe) return;
+  if (transport_) transport_->OnUpgrading();
+}
+
+void Session::CompleteUpgrade(const Transport* probe) {
+  if (closed_ || upgrade_transport_.get() != probe) return;
+  upgrade_timer_.cancel();
+  auto old = std::move(transport_);
+  transport_ = std::move(upgrade_transport_);
+  stats_.connections[static_cast<size_t>(transport_kind_)].Dec();
+  transport_kind_ = transport_->kind();
+  stats_.connections[static_cast<size_t>(transport_kind_)].Inc();
+  stats_.upgrades.Add();
+  // Whatever is still queued was never handed to the old transport, so it
+  // goes out on the new one in order: nothing lost, nothing twice.
+  if (old) old->OnUpgraded();
+  if (!queue_.empty()) transport_->OnFramesQueued();
+}
+
+void Session::AbortUpgrade(const Transport* probe) {
+  if (upgrade_transport_.get() != probe) return;
+  upgrade_timer_.cancel();
+  upgrade_transport_.reset();
+  if (!closed_ && transport_) transport_->OnUpgradeAborted();
+}
+
 void Session::Close(DisconnectReason reason, bool flush) {
   if (closed_) return;
   auto transport = transport_;
@@ -178,6 +227,10 @@ void Session::OnTransportClosed(DisconnectReason reason) {
 void Session::Finish(DisconnectReason reason) {
   closed_ = true;
   heartbeat_timer_.cancel();
+  upgrade_timer_.cancel();
+  if (auto probe = std::move(upgrade_transport_)) {
+    probe->Close(CloseCodeFor(reason), DisconnectReasonText(reason), /*flush=*/false);
+  }
   stats_.connections[static_cast<size_t>(transport_kind_)].Dec();
   stats_.disconnects[static_cast<size_t>(reason)].Add();
   if (observer_) observer_->OnClose(reason);

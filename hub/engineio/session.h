@@ -27,6 +27,7 @@ struct SessionOptions {
   size_t max_outbound_frames = 10000;
   size_t max_outbound_bytes = 16 << 20;
   bool disconnect_on_overflow = true;  // else drop the frame
+  std::chrono::milliseconds upgrade_timeout{10000};
 };
 
 // The layer above (a Socket.IO client) as the session sees it.
@@ -75,6 +76,18 @@ class Session : public std::enable_shared_from_this<Session> {
   bool HasQueuedFrames() const { return !queue_.empty(); }
   void CountInbound(size_t bytes);
 
+  // --- Upgrade (polling -> WebSocket), called by the probing transport. ---
+  // Accepts `probe` as the upgrade candidate; false when the session is not
+  // on polling, is closed, or already upgrading (the caller refuses it).
+  bool BeginUpgrade(std::shared_ptr<Transport> probe);
+  // "2probe" was answered with "3probe": the client will pause polling.
+  void OnUpgradeProbed(const Transport* probe);
+  // "5" arrived on the probe: it becomes the session's transport.
+  void CompleteUpgrade(const Transport* probe);
+  // The probe closed or misbehaved before "5": stay on the old transport.
+  void AbortUpgrade(const Transport* probe);
+  bool upgrading() const { return upgrade_transport_ != nullptr; }
+
  private:
   void SchedulePing();
   void OnHeartbeatTimer();
@@ -87,6 +100,8 @@ class Session : public std::enable_shared_from_this<Session> {
   metrics::TransportKind transport_kind_ = metrics::TransportKind::kWebSocket;
 
   std::shared_ptr<Transport> transport_;
+  std::shared_ptr<Transport> upgrade_transport_;  // the probe, until "5" or failure
+  boost::asio::steady_timer upgrade_timer_;
   std::unique_ptr<SessionObserver> observer_;
   std::deque<SharedFrame> queue_;
   size_t queued_bytes_ = 0;

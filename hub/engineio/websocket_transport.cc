@@ -41,6 +41,39 @@ void WebSocketTransport::Run(std::shared_ptr<Session> session) {
   ReadMore();
 }
 
+void WebSocketTransport::RunProbe(std::shared_ptr<Session> session) {
+  probing_ = true;
+  Run(std::move(session));
+}
+
+void WebSocketTransport::NotifyClosed(DisconnectReason why) {
+  if (!session_) return;
+  if (probing_) {
+    session_->AbortUpgrade(this);
+  } else {
+    session_->OnTransportClosed(why);
+  }
+}
+
+void WebSocketTransport::HandleProbePacket(const Packet& packet) {
+  if (packet.type == PacketType::kPing && packet.data == "probe") {
+    control_frames_.push_back(EncodeWsFrame(WsOpcode::kText, "3probe"));
+    MaybeWrite();
+    session_->OnUpgradeProbed(this);
+    return;
+  }
+  if (packet.type == PacketType::kUpgrade) {
+    // From here on this is the session's transport: take its queue.
+    probing_ = false;
+    session_->CompleteUpgrade(this);
+    MaybeWrite();
+    return;
+  }
+  // Anything else before "5" is not an upgrade: drop the probe only.
+  NotifyClosed(DisconnectReason::kTransportError);
+  Close(ws_close::kProtocolError, "invalid upgrade packet", /*flush=*/false);
+}
+
 void WebSocketTransport::ReadMore() {
   socket_.async_read_some(
       boost::asio::buffer(read_buffer_),
@@ -49,7 +82,7 @@ void WebSocketTransport::ReadMore() {
         if (ec) {
           // EOF or reset: the client went away (after our close frame, that
           // is the expected end of the closing handshake).
-          if (self->session_) self->session_->OnTransportClosed(DisconnectReason::kTransportClose);
+          self->NotifyClosed(DisconnectReason::kTransportClose);
           self->Terminate();
           return;
         }
@@ -85,11 +118,21 @@ void WebSocketTransport::HandleMessage(WsMessage& message) {
         Fail(ws_close::kProtocolError, "invalid engine.io packet", DisconnectReason::kParseError);
         return;
       }
-      if (session_) session_->OnPacket(*packet);
+      if (!session_) return;
+      if (probing_) {
+        HandleProbePacket(*packet);
+      } else {
+        session_->OnPacket(*packet);
+      }
       return;
     }
     case WsOpcode::kBinary:
-      if (session_) session_->OnPacket(DecodeBinaryPacket(message.payload));
+      if (!session_) return;
+      if (probing_) {
+        HandleProbePacket(DecodeBinaryPacket(message.payload));
+      } else {
+        session_->OnPacket(DecodeBinaryPacket(message.payload));
+      }
       return;
     case WsOpcode::kPing:
       control_frames_.push_back(EncodeWsFrame(WsOpcode::kPong, message.payload));
@@ -99,7 +142,7 @@ void WebSocketTransport::HandleMessage(WsMessage& message) {
       return;
     case WsOpcode::kClose: {
       // Echo the peer's close code as RFC 6455 asks, then end.
-      if (session_) session_->OnTransportClosed(DisconnectReason::kTransportClose);
+      NotifyClosed(DisconnectReason::kTransportClose);
       uint16_t code = ws_close::kNormal;
       if (message.payload.size() >= 2) {
         code = static_cast<uint16_t>((static_cast<uint8_t>(message.payload[0]) << 8) |
@@ -114,7 +157,7 @@ void WebSocketTransport::HandleMessage(WsMessage& message) {
 }
 
 void WebSocketTransport::Fail(uint16_t code, std::string_view reason, DisconnectReason why) {
-  if (session_) session_->OnTransportClosed(why);
+  NotifyClosed(why);
   Close(code, reason, /*flush=*/false);
 }
 
@@ -123,7 +166,7 @@ void WebSocketTransport::OnFramesQueued() { MaybeWrite(); }
 void WebSocketTransport::Close(uint16_t ws_code, std::string_view reason, bool flush) {
   if (closing_ || terminated_) return;
   closing_ = true;
-  if (!flush && session_) {
+  if (!flush && session_ && !probing_) {
     std::vector<SharedFrame> discarded;
     session_->TakeFrames(discarded, SIZE_MAX, SIZE_MAX);
   }
@@ -139,12 +182,12 @@ void WebSocketTransport::MaybeWrite() {
   // Control frames first (pongs, then the close frame once data is flushed).
   while (!control_frames_.empty()) {
     const bool is_close = control_frames_.size() == 1 && closing_;
-    if (is_close && session_ && session_->HasQueuedFrames()) break;  // flush data first
+    if (is_close && session_ && !probing_ && session_->HasQueuedFrames()) break;  // flush data first
     control_in_flight_.push_back(std::move(control_frames_.front()));
     control_frames_.pop_front();
     if (is_close) close_written_ = true;
   }
-  if (!close_written_ && session_) {
+  if (!close_written_ && session_ && !probing_) {
     session_->TakeFrames(in_flight_, kMaxFramesPerWrite, kMaxBytesPerWrite);
   }
   for (const auto& control : control_in_flight_) buffers_.emplace_back(boost::asio::buffer(control));
@@ -163,7 +206,7 @@ void WebSocketTransport::OnWritten(const boost::system::error_code& ec) {
   control_in_flight_.clear();
   if (terminated_) return;
   if (ec) {
-    if (session_) session_->OnTransportClosed(DisconnectReason::kTransportError);
+    NotifyClosed(DisconnectReason::kTransportError);
     Terminate();
     return;
   }
@@ -195,7 +238,7 @@ void WebSocketTransport::Terminate() {
   boost::system::error_code ignored;
   socket_.close(ignored);
   if (session_) {
-    session_->OnTransportClosed(DisconnectReason::kTransportClose);
+    NotifyClosed(DisconnectReason::kTransportClose);
     session_.reset();
   }
 }

@@ -29,6 +29,10 @@ class WebSocketTransport : public Transport,
 
   // Binds the session and starts reading. Call once, after session->Start.
   void Run(std::shared_ptr<Session> session);
+  // Starts as the upgrade candidate of a polling session (which must have
+  // accepted it with BeginUpgrade): answers "2probe", and on "5" becomes the
+  // session's transport. Until then it never takes the session's frames.
+  void RunProbe(std::shared_ptr<Session> session);
 
   void OnFramesQueued() override;
   void Close(uint16_t ws_code, std::string_view reason, bool flush) override;
@@ -38,6 +42,9 @@ class WebSocketTransport : public Transport,
   void ReadMore();
   void Consume(std::string_view bytes);
   void HandleMessage(WsMessage& message);
+  void HandleProbePacket(const Packet& packet);
+  // Tells the session this transport ended: a probe only aborts the upgrade.
+  void NotifyClosed(DisconnectReason why);
   void Fail(uint16_t code, std::string_view reason, DisconnectReason why);
   void MaybeWrite();
   void OnWritten(const boost::system::error_code& ec);
@@ -59,6 +66,7 @@ class WebSocketTransport : public Transport,
   bool closing_ = false;      // a close frame is queued; no more data frames
   bool close_written_ = false;
   bool terminated_ = false;
+  bool probing_ = false;
   boost::asio::steady_timer linger_timer_;
   std::atomic<int64_t>& open_sockets_;
 };

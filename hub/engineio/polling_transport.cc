@@ -1,0 +1,169 @@
+#include "hub/engineio/polling_transport.h"
+
+#include <vector>
+
+#include "hub/engineio/packet.h"
+#include "hub/engineio/polling_payload.h"
+
+namespace hub::engineio {
+namespace {
+constexpr std::string_view kNoopPayload = "6";
+constexpr std::string_view kClosePayload = "1";
+}  // namespace
+
+PollingTransport::PollingTransport(boost::asio::any_io_executor executor,
+                                   const PollingOptions& options,
+                                   std::atomic<int64_t>& open_sockets,
+                                   std::function<void()> on_done)
+    : options_(options),
+      open_sockets_(open_sockets),
+      on_done_(std::move(on_done)),
+      linger_timer_(executor) {}
+
+PollingTransport::~PollingTransport() {
+  if (lingering_) open_sockets_.fetch_sub(1, std::memory_order_relaxed);
+}
+
+void PollingTransport::Bind(std::shared_ptr<Session> session) { session_ = std::move(session); }
+
+void PollingTransport::OnGet(std::shared_ptr<PollResponder> request) {
+  auto self = shared_from_this();
+  if (done_) {
+    request->SendError(EngineError::kUnknownSid);
+    return;
+  }
+  if (lingering_) {
+    request->SendPayload(std::move(final_body_));
+    Done();
+    return;
+  }
+  if (held_) {
+    // Two GETs at once: the client is broken (or two clients share a sid).
+    request->SendError(EngineError::kBadRequest);
+    session_->Close(DisconnectReason::kTransportError, /*flush=*/false);
+    return;
+  }
+  held_ = std::move(request);
+  if (session_->HasQueuedFrames()) {
+    Flush();
+  } else if (upgrading_) {
+    // The client is pausing polling for the upgrade; do not hold it.
+    Answer(std::string(kNoopPayload));
+  }
+}
+
+void PollingTransport::OnPost(const std::shared_ptr<PollResponder>& request, std::string_view body) {
+  auto self = shared_from_this();
+  if (done_ || closing_ || session_->closed()) {
+    request->SendError(EngineError::kUnknownSid);
+    return;
+  }
+  session_->CountInbound(body.size());
+  auto packets = DecodePayload(body, options_.max_packets_per_payload);
+  if (!packets.ok()) {
+    request->SendError(EngineError::kBadRequest);
+    session_->Close(DisconnectReason::kParseError, /*flush=*/false);
+    return;
+  }
+  for (const Packet& packet : *packets) {
+    if (packet.type == PacketType::kClose) peer_closed_ = true;
+    session_->OnPacket(packet);
+    if (session_ == nullptr || session_->closed()) break;
+  }
+  request->SendOk();
+}
+
+void PollingTransport::OnPollAborted(const PollResponder* request) {
+  if (held_.get() != request) return;
+  auto self = shared_from_this();
+  held_.reset();
+  if (done_ || closing_) return;
+  if (upgrading_) return;  // the client may drop its poll while switching
+  session_->OnTransportClosed(DisconnectReason::kTransportClose);
+  Done();
+}
+
+void PollingTransport::OnFramesQueued() {
+  if (held_ && !closing_) Flush();
+}
+
+void PollingTransport::Flush() {
+  std::vector<SharedFrame> frames;
+  session_->TakeFrames(frames, SIZE_MAX, SIZE_MAX);
+  if (frames.empty()) return;
+  Answer(EncodeFramesPayload(frames));
+}
+
+void PollingTransport::Answer(std::string body) {
+  auto request = std::move(held_);
+  request->SendPayload(std::move(body));
+}
+
+void PollingTransport::Close(uint16_t /*ws_code*/, std::string_view /*reason*/, bool flush) {
+  if (closing_ || done_) return;
+  auto self = shared_from_this();
+  closing_ = true;
+  if (peer_closed_) {
+    // The client asked to close: it only needs its held GET released.
+    if (held_) Answer(std::string(kNoopPayload));
+    Done();
+    return;
+  }
+  std::vector<SharedFrame> frames;
+  session_->TakeFrames(frames, SIZE_MAX, SIZE_MAX);
+  if (!flush) frames.clear();
+  std::string body = EncodeFramesPayload(frames);
+  if (!body.empty()) body.push_back(kRecordSeparator);
+  body.append(kClosePayload);
+  if (held_) {
+    Answer(std::move(body));
+    Done();
+    return;
+  }
+  if (!flush) {
+    Done();
+    return;
+  }
+  // A graceful close (drain, backend): the client is between two polls; keep
+  // the close for its next GET so it learns why, for a bounded time.
+  final_body_ = std::move(body);
+  lingering_ = true;
+  open_sockets_.fetch_add(1, std::memory_order_relaxed);
+  linger_timer_.expires_after(options_.close_linger);
+  linger_timer_.async_wait([self](const boost::system::error_code& ec) {
+    if (!ec) self->Done();
+  });
+}
+
+void PollingTransport::OnUpgrading() {
+  upgrading_ = true;
+  if (held_ && !session_->HasQueuedFrames()) Answer(std::string(kNoopPayload));
+}
+
+void PollingTransport::OnUpgradeAborted() { upgrading_ = false; }
+
+void PollingTransport::OnUpgraded() {
+  auto self = shared_from_this();
+  // Frames still queued belong to the new transport; only release the GET.
+  if (held_) Answer(std::string(kNoopPayload));
+  Done();
+}
+
+void PollingTransport::Done() {
+  if (done_) return;
+  auto self = shared_from_this();
+  done_ = true;
+  linger_timer_.cancel();
+  if (lingering_) {
+    lingering_ = false;
+    open_sockets_.fetch_sub(1, std::memory_order_relaxed);
+  }
+  if (held_) {
+    auto request = std::move(held_);
+    request->SendError(EngineError::kUnknownSid);
+  }
+  session_.reset();
+  if (auto on_done = std::move(on_done_)) on_done();
+}
+
+}  // namespace hub::engineio

@@ -33,8 +33,10 @@ void PollingTransport::OnGet(std::shared_ptr<PollResponder> request) {
     return;
   }
   if (lingering_) {
-    request->SendPayload(std::move(final_body_));
-    Done();
+    std::string body = std::move(final_bodies_.front());
+    final_bodies_.pop_front();
+    request->SendPayload(std::move(body));
+    if (final_bodies_.empty()) Done();
     return;
   }
   if (held_) {
@@ -112,21 +114,31 @@ void PollingTransport::Close(uint16_t /*ws_code*/, std::string_view /*reason*/, 
   std::vector<SharedFrame> frames;
   session_->TakeFrames(frames, SIZE_MAX, SIZE_MAX);
   if (!flush) frames.clear();
-  std::string body = EncodeFramesPayload(frames);
-  if (!body.empty()) body.push_back(kRecordSeparator);
-  body.append(kClosePayload);
-  if (held_) {
-    Answer(std::move(body));
-    Done();
-    return;
+  if (frames.empty()) {
+    if (held_) {
+      Answer(std::string(kClosePayload));
+      Done();
+      return;
+    }
+    if (!flush) {
+      Done();
+      return;
+    }
+  } else {
+    // The last frames go out first and the close packet in the poll after:
+    // socket.io-client handles a payload's packets on a later tick but a
+    // close at once, so a DISCONNECT batched with the close would be lost
+    // behind it (the reference server also waits for a drain before closing).
+    std::string data = EncodeFramesPayload(frames);
+    if (held_) {
+      Answer(std::move(data));
+    } else {
+      final_bodies_.push_back(std::move(data));
+    }
   }
-  if (!flush) {
-    Done();
-    return;
-  }
-  // A graceful close (drain, backend): the client is between two polls; keep
-  // the close for its next GET so it learns why, for a bounded time.
-  final_body_ = std::move(body);
+  // The client is between two polls: keep the close for its next GET so it
+  // learns why, for a bounded time.
+  final_bodies_.emplace_back(kClosePayload);
   lingering_ = true;
   open_sockets_.fetch_add(1, std::memory_order_relaxed);
   linger_timer_.expires_after(options_.close_linger);

@@ -6,6 +6,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <deque>
 #include <functional>
 #include <memory>
 #include <string>
@@ -34,8 +35,8 @@ class PollResponder {
 
 struct PollingOptions {
   size_t max_packets_per_payload = 100000;
-  // After a graceful server close, how long the close packet waits for the
-  // client's next GET when none is held.
+  // After a graceful server close, how long the last frames and the close
+  // packet wait for the client's next GETs.
   std::chrono::milliseconds close_linger{5000};
 };
 
@@ -76,7 +77,7 @@ class PollingTransport : public Transport, public std::enable_shared_from_this<P
   std::shared_ptr<Session> session_;
   std::shared_ptr<PollResponder> held_;
   boost::asio::steady_timer linger_timer_;
-  std::string final_body_;  // the close, waiting for the next GET
+  std::deque<std::string> final_bodies_;  // last frames, then the close, for the next GETs
   bool lingering_ = false;
   bool upgrading_ = false;    // probe answered: a GET must not be held
   bool closing_ = false;

@@ -166,11 +166,32 @@ TEST_F(PollingTransportTest, GracefulCloseWaitsForTheNextGetWithQueuedFramesThen
   EXPECT_EQ(closed_, DisconnectReason::kServerShuttingDown);
   EXPECT_FALSE(done_);
   EXPECT_EQ(open_sockets_.load(), 1);
-  auto get = Get();
-  ASSERT_EQ(get->payloads.size(), 1u);
-  EXPECT_EQ(get->payloads[0], "4last\x1e" "1");
+  // The frames first, the close packet in the next poll (never batched).
+  EXPECT_EQ(Get()->payloads, std::vector<std::string>{"4last"});
+  EXPECT_FALSE(done_);
+  EXPECT_EQ(Get()->payloads, std::vector<std::string>{"1"});
   EXPECT_TRUE(done_);
   EXPECT_EQ(open_sockets_.load(), 0);
+}
+
+TEST_F(PollingTransportTest, GracefulCloseWithAHeldGetSendsFramesThenCloseNextPoll) {
+  Open();
+  auto held = Get();
+  Send("a");  // answers the held GET at once
+  auto held2 = Get();
+  Send("b");
+  session_->Close(DisconnectReason::kForcedServerClose, /*flush=*/true);
+  EXPECT_EQ(held2->payloads, std::vector<std::string>{"4b"});
+  EXPECT_EQ(Get()->payloads, std::vector<std::string>{"1"});
+  EXPECT_TRUE(done_);
+}
+
+TEST_F(PollingTransportTest, GracefulCloseWithNothingQueuedAnswersTheHeldGetWithClose) {
+  Open();
+  auto held = Get();
+  session_->Close(DisconnectReason::kServerShuttingDown, /*flush=*/true);
+  EXPECT_EQ(held->payloads, std::vector<std::string>{"1"});
+  EXPECT_TRUE(done_);
 }
 
 TEST_F(PollingTransportTest, GracefulCloseGivesUpAfterTheLinger) {

@@ -69,13 +69,14 @@ export function call(client, method, request, { metadata = new grpc.Metadata(), 
 
 /** Resolves with the gRPC error of `promise` (fails the test if it succeeds). */
 export async function grpcError(promise, what) {
+  let res;
   try {
-    const res = await promise;
-    assert.fail(`${what}: expected a gRPC error, got ${JSON.stringify(res)}`);
+    res = await promise;
   } catch (err) {
     if (err?.code === undefined) throw err;
     return err;
   }
+  return assert.fail(`${what}: expected a gRPC error, got ${JSON.stringify(res)}`);
 }
 
 export function statusName(code) {

@@ -1,0 +1,168 @@
+// The physical floor of a delivery: the sending core's CPU per frame when one
+// thread send()s small frames round-robin to many loopback TCP sockets, as a
+// broadcast does. Every hub figure in run.sh is quoted against this number.
+//
+//   sendfloor --sockets 1000 --frames_per_send 4 --frame_bytes 130 --seconds 2
+//
+// Prints one line: "sendfloor sockets=... ns_per_frame=... ns_per_send=...".
+// On loopback the receiving TCP stack runs in the sender's context (softirq on
+// the sending core), so the figure includes it, as it does for the server.
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sched.h>
+#include <sys/epoll.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace {
+
+struct Options {
+  int sockets = 1000;
+  int frames_per_send = 1;
+  int frame_bytes = 130;
+  double seconds = 2.0;
+  int sender_cpu = 0;
+  int receiver_cpu = 1;
+};
+
+[[noreturn]] void Die(const char* what) {
+  std::perror(what);
+  std::exit(1);
+}
+
+void Pin(int cpu) {
+  if (cpu < 0) return;
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  CPU_SET(cpu, &set);
+  if (sched_setaffinity(0, sizeof(set), &set) != 0) Die("sched_setaffinity");
+}
+
+int64_t ThreadCpuNs() {
+  rusage usage{};
+  getrusage(RUSAGE_THREAD, &usage);
+  auto ns = [](const timeval& tv) { return int64_t(tv.tv_sec) * 1000000000 + int64_t(tv.tv_usec) * 1000; };
+  return ns(usage.ru_utime) + ns(usage.ru_stime);
+}
+
+Options Parse(int argc, char** argv) {
+  Options o;
+  for (int i = 1; i + 1 < argc; i += 2) {
+    const std::string key = argv[i];
+    const char* value = argv[i + 1];
+    if (key == "--sockets") o.sockets = std::atoi(value);
+    else if (key == "--frames_per_send") o.frames_per_send = std::atoi(value);
+    else if (key == "--frame_bytes") o.frame_bytes = std::atoi(value);
+    else if (key == "--seconds") o.seconds = std::atof(value);
+    else if (key == "--sender_cpu") o.sender_cpu = std::atoi(value);
+    else if (key == "--receiver_cpu") o.receiver_cpu = std::atoi(value);
+    else {
+      std::fprintf(stderr, "unknown flag %s\n", key.c_str());
+      std::exit(2);
+    }
+  }
+  return o;
+}
+
+// N connected pairs over one listener: `senders[i]` talks to `receivers[i]`.
+void MakePairs(int n, std::vector<int>& senders, std::vector<int>& receivers) {
+  const int listener = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (bind(listener, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) Die("bind");
+  if (listen(listener, 4096) != 0) Die("listen");
+  socklen_t len = sizeof(addr);
+  getsockname(listener, reinterpret_cast<sockaddr*>(&addr), &len);
+  for (int i = 0; i < n; ++i) {
+    const int s = socket(AF_INET, SOCK_STREAM, 0);
+    if (s < 0) Die("socket (raise ulimit -n)");
+    if (connect(s, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) Die("connect");
+    const int r = accept4(listener, nullptr, nullptr, SOCK_NONBLOCK);
+    if (r < 0) Die("accept");
+    const int one = 1;
+    setsockopt(s, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));  // as the servers do
+    fcntl(s, F_SETFL, O_NONBLOCK);
+    senders.push_back(s);
+    receivers.push_back(r);
+  }
+  close(listener);
+}
+
+// Drains every receiving socket until told to stop; many frames per read.
+void Receive(const std::vector<int>& receivers, int cpu, std::atomic<bool>& stop) {
+  Pin(cpu);
+  const int ep = epoll_create1(0);
+  for (int fd : receivers) {
+    epoll_event ev{};
+    ev.events = EPOLLIN;
+    ev.data.fd = fd;
+    epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev);
+  }
+  std::vector<epoll_event> events(1024);
+  std::vector<char> buffer(1 << 16);
+  while (!stop.load(std::memory_order_relaxed)) {
+    const int n = epoll_wait(ep, events.data(), static_cast<int>(events.size()), 50);
+    for (int i = 0; i < n; ++i) {
+      while (read(events[i].data.fd, buffer.data(), buffer.size()) > 0) {
+      }
+    }
+  }
+  close(ep);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const Options o = Parse(argc, argv);
+  std::vector<int> senders, receivers;
+  MakePairs(o.sockets, senders, receivers);
+
+  std::atomic<bool> stop{false};
+  std::thread receiver(Receive, std::cref(receivers), o.receiver_cpu, std::ref(stop));
+  Pin(o.sender_cpu);
+
+  const std::string burst(static_cast<size_t>(o.frame_bytes) * o.frames_per_send, 'x');
+  // Warm up (page in buffers, grow socket memory) before measuring.
+  for (int fd : senders) (void)send(fd, burst.data(), burst.size(), MSG_NOSIGNAL);
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+
+  int64_t sends = 0, would_block = 0;
+  const auto start = std::chrono::steady_clock::now();
+  const auto deadline = start + std::chrono::duration<double>(o.seconds);
+  const int64_t cpu_start = ThreadCpuNs();
+  while (std::chrono::steady_clock::now() < deadline) {
+    for (int fd : senders) {  // one "broadcast": every socket once
+      if (send(fd, burst.data(), burst.size(), MSG_NOSIGNAL) > 0) {
+        ++sends;
+      } else {
+        ++would_block;
+      }
+    }
+  }
+  const int64_t cpu_ns = ThreadCpuNs() - cpu_start;
+  const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  stop = true;
+  receiver.join();
+
+  const int64_t frames = sends * o.frames_per_send;
+  std::printf(
+      "sendfloor sockets=%d frames_per_send=%d frame_bytes=%d frames=%lld would_block=%lld "
+      "frames_per_s=%.0f cpu_util=%.2f ns_per_frame=%.0f ns_per_send=%.0f\n",
+      o.sockets, o.frames_per_send, o.frame_bytes, static_cast<long long>(frames),
+      static_cast<long long>(would_block), frames / wall, cpu_ns / 1e9 / wall,
+      frames ? double(cpu_ns) / frames : 0.0, sends ? double(cpu_ns) / sends : 0.0);
+  return 0;
+}

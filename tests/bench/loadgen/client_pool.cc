@@ -1,0 +1,418 @@
+#include "client_pool.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <charconv>
+#include <cstdio>
+#include <cstring>
+
+#include "bench_payload.h"
+#include "proc_stats.h"
+
+namespace bench {
+namespace {
+
+constexpr size_t kBufferBytes = 256 * 1024;
+constexpr uint8_t kMask[4] = {0x12, 0x34, 0x56, 0x78};
+
+bool StartsWith(std::string_view s, std::string_view prefix) {
+  return s.substr(0, prefix.size()) == prefix;
+}
+
+// Copies the "sid" value of a JSON object like {"sid":"abc",...} into `out`.
+uint8_t ExtractSid(std::string_view json, char* out, size_t cap) {
+  const size_t key = json.find("\"sid\":\"");
+  if (key == std::string_view::npos) return 0;
+  const size_t start = key + 7;
+  const size_t end = json.find('"', start);
+  if (end == std::string_view::npos || end - start > cap) return 0;
+  std::memcpy(out, json.data() + start, end - start);
+  return static_cast<uint8_t>(end - start);
+}
+
+// Case-insensitive search for a header name at a line start.
+int64_t ContentLength(std::string_view headers) {
+  constexpr std::string_view kName = "\ncontent-length:";
+  for (size_t i = 0; i + kName.size() <= headers.size(); ++i) {
+    size_t k = 0;
+    while (k < kName.size() && std::tolower(static_cast<unsigned char>(headers[i + k])) == kName[k]) ++k;
+    if (k == kName.size()) {
+      const char* p = headers.data() + i + k;
+      const char* end = headers.data() + headers.size();
+      while (p < end && *p == ' ') ++p;
+      int64_t value = -1;
+      std::from_chars(p, end, value);
+      return value;
+    }
+  }
+  return -1;
+}
+
+}  // namespace
+
+ClientPool::ClientPool(PoolOptions options) : options_(std::move(options)), buffer_(kBufferBytes) {
+  epoll_fd_ = epoll_create1(0);
+  char request[512];
+  std::snprintf(request, sizeof(request),
+                "GET %s?EIO=4&transport=websocket HTTP/1.1\r\nHost: %s:%u\r\n"
+                "Upgrade: websocket\r\nConnection: Upgrade\r\n"
+                "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n",
+                options_.path.c_str(), options_.host.c_str(), options_.port);
+  upgrade_request_ = request;
+}
+
+ClientPool::~ClientPool() {
+  CloseAll();
+  close(epoll_fd_);
+}
+
+void ClientPool::Open(int n) {
+  const size_t first = clients_.size();
+  clients_.resize(first + static_cast<size_t>(n));
+  for (size_t i = first; i < clients_.size(); ++i) clients_[i].index = static_cast<uint32_t>(i);
+}
+
+void ClientPool::CloseAll() {
+  for (auto& c : clients_) {
+    if (c.fd >= 0) {
+      close(c.fd);
+      c.fd = -1;
+    }
+    c.phase = Client::Phase::kClosed;
+  }
+  ready_ = 0;
+  connecting_ = 0;
+}
+
+void ClientPool::StartConnect(Client& c) {
+  c.connect_started_ns = MonotonicNs();
+  c.fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+  if (c.fd < 0) {
+    Fail(c);
+    return;
+  }
+  const int one = 1;
+  // Let connect() pick the port per 4-tuple, so each source address has its
+  // own ephemeral range.
+  setsockopt(c.fd, IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, &one, sizeof(one));
+  setsockopt(c.fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+  sockaddr_in source{};
+  source.sin_family = AF_INET;
+  source.sin_addr.s_addr = htonl(0x7f000001u + c.index % static_cast<uint32_t>(options_.source_addresses));
+  if (bind(c.fd, reinterpret_cast<sockaddr*>(&source), sizeof(source)) != 0) {
+    Fail(c);
+    return;
+  }
+  sockaddr_in target{};
+  target.sin_family = AF_INET;
+  target.sin_port = htons(options_.port);
+  inet_pton(AF_INET, options_.host.c_str(), &target.sin_addr);
+  if (connect(c.fd, reinterpret_cast<sockaddr*>(&target), sizeof(target)) != 0 && errno != EINPROGRESS) {
+    Fail(c);
+    return;
+  }
+  epoll_event ev{};
+  ev.events = EPOLLIN | EPOLLOUT | EPOLLET | EPOLLRDHUP;
+  ev.data.u32 = c.index;
+  epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, c.fd, &ev);
+  c.phase = Client::Phase::kConnecting;
+  ++connecting_;
+}
+
+void ClientPool::Poll(int timeout_ms) {
+  while (connecting_ < options_.max_connecting && next_to_connect_ < clients_.size()) {
+    StartConnect(clients_[next_to_connect_++]);
+  }
+  epoll_event events[512];
+  const int n = epoll_wait(epoll_fd_, events, 512, timeout_ms);
+  for (int i = 0; i < n; ++i) OnEvent(clients_[events[i].data.u32], events[i].events);
+}
+
+void ClientPool::OnEvent(Client& c, uint32_t events) {
+  if (c.fd < 0) return;
+  if (events & EPOLLOUT) OnWritable(c);
+  if (c.fd >= 0 && (events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR))) OnReadable(c);
+}
+
+void ClientPool::OnWritable(Client& c) {
+  if (c.phase == Client::Phase::kConnecting) {
+    int error = 0;
+    socklen_t len = sizeof(error);
+    getsockopt(c.fd, SOL_SOCKET, SO_ERROR, &error, &len);
+    if (error != 0) {
+      Fail(c);
+      return;
+    }
+    if (options_.polling) {
+      c.phase = Client::Phase::kPollHandshake;
+      SendPollRequest(c, {});
+    } else {
+      c.phase = Client::Phase::kUpgrading;
+      Send(c, upgrade_request_.data(), upgrade_request_.size());
+    }
+    return;
+  }
+  while (!c.out.empty()) {
+    const ssize_t n = send(c.fd, c.out.data(), c.out.size(), MSG_NOSIGNAL);
+    if (n <= 0) break;
+    c.out.erase(0, static_cast<size_t>(n));
+  }
+}
+
+void ClientPool::OnReadable(Client& c) {
+  char* buf = buffer_.data();
+  for (;;) {
+    // An incomplete frame from the last read goes first, then new bytes.
+    const size_t carried = std::min(c.carry.size(), buffer_.size() / 2);
+    std::memcpy(buf, c.carry.data(), carried);
+    const ssize_t n = recv(c.fd, buf + carried, buffer_.size() - carried, 0);
+    if (n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)) {
+      Fail(c);
+      return;
+    }
+    if (n < 0) return;
+    ++counters_.reads;
+    counters_.bytes += static_cast<uint64_t>(n);
+    const size_t total = carried + static_cast<size_t>(n);
+    const size_t used = Process(c, buf, total, MonotonicNs());
+    if (c.fd < 0) return;
+    c.carry.assign(buf + used, total - used);
+    if (static_cast<size_t>(n) < buffer_.size() - carried) return;  // drained
+  }
+}
+
+size_t ClientPool::Process(Client& c, const char* data, size_t len, int64_t now) {
+  return options_.polling ? ProcessPolling(c, data, len, now) : ProcessWebSocket(c, data, len, now);
+}
+
+size_t ClientPool::ProcessWebSocket(Client& c, const char* data, size_t len, int64_t now) {
+  size_t pos = 0;
+  if (c.phase == Client::Phase::kUpgrading) {
+    const std::string_view text(data, len);
+    const size_t end = text.find("\r\n\r\n");
+    if (end == std::string_view::npos) return 0;
+    if (!StartsWith(text, "HTTP/1.1 101")) {
+      Fail(c);
+      return 0;
+    }
+    c.phase = Client::Phase::kOpening;
+    pos = end + 4;
+  }
+  while (len - pos >= 2) {
+    const uint8_t b0 = static_cast<uint8_t>(data[pos]);
+    const uint8_t b1 = static_cast<uint8_t>(data[pos + 1]);
+    size_t header = 2;
+    uint64_t payload = b1 & 0x7f;
+    if (payload == 126) {
+      if (len - pos < 4) break;
+      payload = (uint64_t(uint8_t(data[pos + 2])) << 8) | uint8_t(data[pos + 3]);
+      header = 4;
+    } else if (payload == 127) {
+      if (len - pos < 10) break;
+      payload = 0;
+      for (int i = 0; i < 8; ++i) payload = (payload << 8) | uint8_t(data[pos + 2 + i]);
+      header = 10;
+    }
+    if (payload > buffer_.size() / 2) {  // far larger than anything the bench sends
+      Fail(c);
+      return 0;
+    }
+    if (len - pos < header + payload) break;
+    const std::string_view body(data + pos + header, payload);
+    pos += header + payload;
+    switch (b0 & 0x0f) {
+      case 0x1:
+        OnEnginePacket(c, body, now);
+        break;
+      case 0x8:
+        Fail(c);
+        return 0;
+      case 0x9: {
+        // WebSocket ping: answer with an empty pong.
+        const uint8_t pong[6] = {0x8a, 0x80, kMask[0], kMask[1], kMask[2], kMask[3]};
+        Send(c, reinterpret_cast<const char*>(pong), sizeof(pong));
+        break;
+      }
+      default:
+        break;
+    }
+    if (c.fd < 0) return 0;
+  }
+  return pos;
+}
+
+size_t ClientPool::ProcessPolling(Client& c, const char* data, size_t len, int64_t now) {
+  size_t pos = 0;
+  for (;;) {
+    const std::string_view text(data + pos, len - pos);
+    const size_t end = text.find("\r\n\r\n");
+    if (end == std::string_view::npos) return pos;
+    const int64_t body_len = ContentLength(text.substr(0, end + 2));
+    if (!StartsWith(text, "HTTP/1.1 200") || body_len < 0) {
+      std::fprintf(stderr, "polling: unexpected response: %.*s\n",
+                   static_cast<int>(std::min<size_t>(end, 200)), text.data());
+      Fail(c);
+      return 0;
+    }
+    if (text.size() < end + 4 + static_cast<size_t>(body_len)) return pos;
+    const std::string_view body = text.substr(end + 4, static_cast<size_t>(body_len));
+    pos += end + 4 + static_cast<size_t>(body_len);
+
+    const Client::Phase answered = c.phase;
+    if (answered == Client::Phase::kPollGet || answered == Client::Phase::kPollHandshake) {
+      // Packets of a payload are separated by the record separator 0x1e.
+      size_t start = 0;
+      while (start <= body.size()) {
+        size_t sep = body.find('\x1e', start);
+        if (sep == std::string_view::npos) sep = body.size();
+        if (sep > start) OnEnginePacket(c, body.substr(start, sep - start), now);
+        if (c.fd < 0) return 0;
+        start = sep + 1;
+      }
+    }
+    // The next request on this connection: the CONNECT, a pong, or a GET.
+    if (answered == Client::Phase::kPollHandshake) {
+      c.phase = Client::Phase::kPollPost;
+      c.joining = true;
+      SendPollRequest(c, "40");
+    } else if (c.pong_owed) {
+      c.pong_owed = false;
+      c.phase = Client::Phase::kPollPost;
+      SendPollRequest(c, "3");
+    } else {
+      c.phase = Client::Phase::kPollGet;
+      SendPollRequest(c, {});
+    }
+  }
+}
+
+void ClientPool::OnEnginePacket(Client& c, std::string_view packet, int64_t now) {
+  if (packet.empty()) return;
+  switch (packet[0]) {
+    case '0':  // OPEN
+      if (options_.polling) {
+        c.eio_sid_len = ExtractSid(packet.substr(1), c.eio_sid, sizeof(c.eio_sid));
+      } else {
+        c.phase = Client::Phase::kJoining;
+        SendWsText(c, "40");
+      }
+      return;
+    case '2':  // PING
+      ++counters_.pings;
+      if (options_.polling) {
+        c.pong_owed = true;
+      } else {
+        SendWsText(c, "3");
+      }
+      return;
+    case '1':  // CLOSE
+      Fail(c);
+      return;
+    case '4':
+      break;
+    default:
+      return;
+  }
+  const std::string_view sio = packet.substr(1);
+  Parsed event;
+  if (ParseEvent(sio, event)) {
+    latency_.Record(now - event.t_ns);
+    ++counters_.messages;
+    ++c.received;
+    if (event.group != c.group) ++counters_.misrouted;
+    const int64_t seq = static_cast<int64_t>(event.seq);
+    if (seq <= c.last_seq) {
+      ++c.duplicates;
+      ++counters_.duplicates;
+    } else {
+      counters_.gaps += static_cast<uint64_t>(seq - c.last_seq - 1);
+      c.last_seq = seq;
+    }
+    return;
+  }
+  if (StartsWith(sio, "0") && !c.ready) {  // CONNECT reply: 0{"sid":"..."}
+    c.sid_len = ExtractSid(sio.substr(1), c.sid, sizeof(c.sid));
+    c.ready = true;
+    c.ready_ns = now;
+    if (!options_.polling) c.phase = Client::Phase::kReady;
+    ++ready_;
+    --connecting_;
+    return;
+  }
+  if (StartsWith(sio, "4") || StartsWith(sio, "1")) {  // CONNECT_ERROR, DISCONNECT
+    Fail(c);
+    return;
+  }
+  ++counters_.other_events;
+}
+
+void ClientPool::SendWsText(Client& c, std::string_view text) {
+  char frame[2 + 4 + 125];
+  frame[0] = static_cast<char>(0x81);
+  frame[1] = static_cast<char>(0x80 | text.size());
+  std::memcpy(frame + 2, kMask, 4);
+  for (size_t i = 0; i < text.size(); ++i) frame[6 + i] = static_cast<char>(text[i] ^ kMask[i % 4]);
+  Send(c, frame, 6 + text.size());
+}
+
+void ClientPool::SendPollRequest(Client& c, std::string_view body) {
+  char request[512];
+  const std::string_view sid(c.eio_sid, c.eio_sid_len);
+  int n;
+  if (c.eio_sid_len == 0) {
+    n = std::snprintf(request, sizeof(request),
+                      "GET %s?EIO=4&transport=polling HTTP/1.1\r\nHost: %s:%u\r\n\r\n",
+                      options_.path.c_str(), options_.host.c_str(), options_.port);
+  } else if (body.empty()) {
+    n = std::snprintf(request, sizeof(request),
+                      "GET %s?EIO=4&transport=polling&sid=%.*s HTTP/1.1\r\nHost: %s:%u\r\n\r\n",
+                      options_.path.c_str(), static_cast<int>(sid.size()), sid.data(),
+                      options_.host.c_str(), options_.port);
+  } else {
+    n = std::snprintf(request, sizeof(request),
+                      "POST %s?EIO=4&transport=polling&sid=%.*s HTTP/1.1\r\nHost: %s:%u\r\n"
+                      "Content-Type: text/plain;charset=UTF-8\r\nContent-Length: %zu\r\n\r\n%.*s",
+                      options_.path.c_str(), static_cast<int>(sid.size()), sid.data(),
+                      options_.host.c_str(), options_.port, body.size(),
+                      static_cast<int>(body.size()), body.data());
+  }
+  Send(c, request, static_cast<size_t>(n));
+}
+
+void ClientPool::Send(Client& c, const char* data, size_t len) {
+  if (c.out.empty()) {
+    const ssize_t n = send(c.fd, data, len, MSG_NOSIGNAL);
+    if (n == static_cast<ssize_t>(len)) return;
+    if (n > 0) {
+      data += n;
+      len -= static_cast<size_t>(n);
+    }
+  }
+  c.out.append(data, len);  // EPOLLOUT (edge-triggered) flushes it
+}
+
+void ClientPool::Fail(Client& c) {
+  if (c.fd >= 0) {
+    close(c.fd);
+    c.fd = -1;
+  }
+  if (c.ready) {
+    --ready_;
+    ++counters_.closed;
+  } else if (c.phase != Client::Phase::kClosed) {
+    ++counters_.connect_errors;
+    ++failed_;
+    if (c.phase != Client::Phase::kPending) --connecting_;
+  }
+  c.ready = false;
+  c.phase = Client::Phase::kClosed;
+}
+
+}  // namespace bench

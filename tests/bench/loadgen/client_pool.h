@@ -1,0 +1,117 @@
+// Many Socket.IO clients on one thread: non-blocking connects spread over
+// 127.0.0.x source addresses, the Engine.IO/Socket.IO handshake over WebSocket
+// or long-polling, heartbeat answers, and per-message accounting (latency,
+// sequence gaps, duplicates) with no allocation per message.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "histogram.h"
+
+namespace bench {
+
+struct PoolOptions {
+  std::string host = "127.0.0.1";
+  uint16_t port = 0;
+  std::string path = "/socket.io/";
+  int source_addresses = 8;  // 127.0.0.1 .. 127.0.0.N, so N*28k connections fit
+  bool polling = false;
+  int max_connecting = 1000;  // handshakes in flight at once
+};
+
+struct Client {
+  enum class Phase : uint8_t {
+    kPending, kConnecting, kUpgrading, kOpening, kJoining, kReady, kClosed,
+    // Long-polling: which request is outstanding on the one connection.
+    kPollHandshake, kPollPost, kPollGet,
+  };
+  int fd = -1;
+  Phase phase = Phase::kPending;
+  bool ready = false;      // CONNECT acknowledged by the server
+  bool pong_owed = false;  // polling: answer "2" before the next GET
+  bool joining = false;    // polling: the POSTed "40" is not answered yet
+  uint8_t sid_len = 0;     // Socket.IO socket id (from the CONNECT reply)
+  uint8_t eio_sid_len = 0;
+  uint32_t index = 0;
+  uint32_t group = 0;
+  int64_t last_seq = -1;
+  uint64_t received = 0;
+  uint64_t duplicates = 0;
+  int64_t connect_started_ns = 0;
+  int64_t ready_ns = 0;
+  char sid[24] = {};
+  char eio_sid[24] = {};
+  std::string carry;  // bytes of an incomplete frame / response, kept between reads
+  std::string out;    // bytes the kernel would not take yet
+
+  std::string_view socket_id() const { return {sid, sid_len}; }
+};
+
+struct PoolCounters {
+  uint64_t messages = 0;     // bench events received
+  uint64_t duplicates = 0;   // seq not above the last one seen by that client
+  uint64_t gaps = 0;         // seqs skipped (lost or still in flight)
+  uint64_t misrouted = 0;    // events for a group the client is not in
+  uint64_t other_events = 0;
+  uint64_t pings = 0;
+  uint64_t reads = 0;        // recv() calls that returned data
+  uint64_t bytes = 0;
+  uint64_t connect_errors = 0;
+  uint64_t closed = 0;       // clients the server closed after they were ready
+};
+
+class ClientPool {
+ public:
+  explicit ClientPool(PoolOptions options);
+  ~ClientPool();
+  ClientPool(const ClientPool&) = delete;
+  ClientPool& operator=(const ClientPool&) = delete;
+
+  // Queues n more clients; they connect as Poll() runs, at most
+  // max_connecting handshakes at a time.
+  void Open(int n);
+  // Starts queued connects and handles at most one epoll_wait worth of events.
+  void Poll(int timeout_ms);
+  // Closes every connection.
+  void CloseAll();
+
+  int ready() const { return ready_; }
+  int failed() const { return failed_; }
+  int opened() const { return static_cast<int>(clients_.size()); }
+  std::vector<Client>& clients() { return clients_; }
+  PoolCounters& counters() { return counters_; }
+  Histogram& latency() { return latency_; }
+
+ private:
+  void StartConnect(Client& c);
+  void OnEvent(Client& c, uint32_t events);
+  void OnWritable(Client& c);
+  void OnReadable(Client& c);
+  // Parses what arrived; returns bytes consumed (the rest waits for more).
+  size_t Process(Client& c, const char* data, size_t len, int64_t now);
+  size_t ProcessWebSocket(Client& c, const char* data, size_t len, int64_t now);
+  size_t ProcessPolling(Client& c, const char* data, size_t len, int64_t now);
+  // One Engine.IO packet (text), from either transport.
+  void OnEnginePacket(Client& c, std::string_view packet, int64_t now);
+  void SendWsText(Client& c, std::string_view text);
+  void SendPollRequest(Client& c, std::string_view body);  // empty body: GET
+  void Send(Client& c, const char* data, size_t len);
+  void Fail(Client& c);
+
+  PoolOptions options_;
+  int epoll_fd_ = -1;
+  std::vector<Client> clients_;
+  size_t next_to_connect_ = 0;
+  int connecting_ = 0;
+  int ready_ = 0;
+  int failed_ = 0;
+  std::string upgrade_request_;
+  std::vector<char> buffer_;  // one receive buffer for every connection
+  PoolCounters counters_;
+  Histogram latency_;
+};
+
+}  // namespace bench

@@ -1,0 +1,20 @@
+// Load generator for issue 8: N Socket.IO clients on one epoll thread plus a
+// trigger thread that makes the server emit (gRPC for the hub, in-process for
+// the reference server). See tests/bench/README in RESULTS.md for the flags.
+#include <cstdio>
+
+#include "options.h"
+#include "scenarios.h"
+
+int main(int argc, char** argv) {
+  const bench::Options o = bench::ParseOptions(argc, argv);
+  if (o.port == 0) {
+    std::fprintf(stderr, "--port is required\n");
+    return 2;
+  }
+  if (o.scenario == "connect") return bench::RunConnect(o);
+  if (o.scenario == "broadcast" || o.scenario == "rooms") return bench::RunBroadcast(o);
+  if (o.scenario == "emitto" || o.scenario == "publish") return bench::RunEmitFlood(o);
+  std::fprintf(stderr, "unknown --scenario %s\n", o.scenario.c_str());
+  return 2;
+}

@@ -1,0 +1,111 @@
+#include "measure.h"
+
+#include <atomic>
+#include <cstdio>
+#include <thread>
+
+#include "proc_stats.h"
+
+namespace bench {
+
+uint64_t Expected(ClientPool& pool, const Trigger& trigger) {
+  uint64_t total = 0;
+  for (const Client& c : pool.clients()) {
+    if (c.ready) total += trigger.sent_to(c.group);
+  }
+  return total;
+}
+
+void Pump(ClientPool& pool, double seconds) {
+  const int64_t end = MonotonicNs() + static_cast<int64_t>(seconds * 1e9);
+  while (MonotonicNs() < end) pool.Poll(1);
+}
+
+double ConnectAll(ClientPool& pool, int n, double timeout_s) {
+  const int64_t start = MonotonicNs();
+  const int64_t deadline = start + static_cast<int64_t>(timeout_s * 1e9);
+  const int target = pool.opened() + n;
+  pool.Open(n);
+  int64_t last_ready = start;
+  while (pool.ready() + pool.failed() < target && MonotonicNs() < deadline) {
+    const int before = pool.ready();
+    pool.Poll(1);
+    if (pool.ready() != before) last_ready = MonotonicNs();
+  }
+  return double(last_ready - start) / 1e9;
+}
+
+Window Measure(ClientPool& pool, const Trigger& trigger, int server_pid, double grace_s,
+               const std::function<void()>& work) {
+  PoolCounters& counters = pool.counters();
+  pool.latency().Clear();
+  const uint64_t expected0 = Expected(pool, trigger);
+  const uint64_t unique0 = counters.messages - counters.duplicates;
+  const uint64_t dups0 = counters.duplicates;
+  const uint64_t closed0 = counters.closed;
+  const uint64_t reads0 = counters.reads;
+  const ProcSample server0 = ReadProc(server_pid);
+  const int64_t self0 = SelfCpuNs(RUSAGE_SELF);
+  const int64_t thread0 = SelfCpuNs(RUSAGE_THREAD);
+  const int64_t t0 = MonotonicNs();
+  int64_t last_message = t0;
+
+  std::atomic<bool> done{false};
+  std::thread worker([&] {
+    work();
+    done.store(true);
+  });
+  auto poll = [&] {
+    const uint64_t before = counters.messages;
+    pool.Poll(1);
+    if (counters.messages != before) last_message = MonotonicNs();
+  };
+  while (!done.load()) poll();
+  worker.join();
+  const int64_t trigger_end = MonotonicNs();
+  const uint64_t expected = Expected(pool, trigger) - expected0;
+  const int64_t deadline = trigger_end + static_cast<int64_t>(grace_s * 1e9);
+  while (counters.messages - counters.duplicates - unique0 < expected && MonotonicNs() < deadline) poll();
+
+  const ProcSample server1 = ReadProc(server_pid);
+  Window w;
+  w.seconds = double(last_message - t0) / 1e9;
+  w.trigger_seconds = double(trigger_end - t0) / 1e9;
+  w.expected = expected;
+  w.received = counters.messages - counters.duplicates - unique0;
+  w.lost = static_cast<int64_t>(expected) - static_cast<int64_t>(w.received);
+  w.duplicates = counters.duplicates - dups0;
+  w.closed = counters.closed - closed0;
+  const Histogram& h = pool.latency();
+  w.p50_ns = h.Quantile(0.5);
+  w.p99_ns = h.Quantile(0.99);
+  w.p999_ns = h.Quantile(0.999);
+  w.max_ns = h.max();
+  // CPU of the process over the window, stragglers included (the server is
+  // idle once they are out, so waiting adds nothing).
+  w.server_cpu_s = double(server1.cpu_ns - server0.cpu_ns) / 1e9;
+  w.loadgen_cpu_s = double(SelfCpuNs(RUSAGE_SELF) - self0) / 1e9;
+  w.receive_cpu_s = double(SelfCpuNs(RUSAGE_THREAD) - thread0) / 1e9;
+  w.reads = counters.reads - reads0;
+  w.server_rss_kb = server1.rss_kb;
+  return w;
+}
+
+std::string Describe(const Window& w) {
+  char line[1024];
+  std::snprintf(
+      line, sizeof(line),
+      "delivered_per_s=%.0f expected=%llu received=%llu lost=%lld dup=%llu closed=%llu "
+      "p50_us=%.0f p99_us=%.0f p999_us=%.0f max_us=%.0f window_s=%.2f "
+      "srv_cpu_ns_per_msg=%.0f srv_util=%.2f lg_cpu_ns_per_msg=%.0f lg_util=%.2f "
+      "lg_recv_ns_per_msg=%.0f msgs_per_read=%.1f srv_rss_mb=%.1f",
+      w.delivered_per_s(), (unsigned long long)w.expected, (unsigned long long)w.received,
+      (long long)w.lost, (unsigned long long)w.duplicates, (unsigned long long)w.closed,
+      w.p50_ns / 1e3, w.p99_ns / 1e3, w.p999_ns / 1e3, w.max_ns / 1e3, w.seconds,
+      w.server_ns_per_msg(), w.server_util(), w.loadgen_ns_per_msg(), w.loadgen_util(),
+      w.received ? w.receive_cpu_s * 1e9 / double(w.received) : 0.0,
+      w.reads ? double(w.received) / double(w.reads) : 0.0, w.server_rss_kb / 1024.0);
+  return line;
+}
+
+}  // namespace bench

@@ -1,0 +1,56 @@
+// One measured window: run something on the trigger thread while this thread
+// keeps every client reading, wait for stragglers, then compare counters,
+// latency and /proc figures of the server and of the load generator.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+
+#include "client_pool.h"
+#include "options.h"
+#include "trigger.h"
+
+namespace bench {
+
+struct Window {
+  double seconds = 0;          // trigger start → last message received
+  double trigger_seconds = 0;  // trigger start → trigger done
+  uint64_t expected = 0;       // deliveries the servers should have made
+  uint64_t received = 0;       // unique deliveries
+  int64_t lost = 0;            // expected − received after the grace period
+  uint64_t duplicates = 0;
+  uint64_t closed = 0;         // clients the server dropped during the window
+  int64_t p50_ns = 0, p99_ns = 0, p999_ns = 0, max_ns = 0;
+  double server_cpu_s = 0;
+  double loadgen_cpu_s = 0;    // whole process (receive loop + trigger)
+  double receive_cpu_s = 0;    // the receive loop alone
+  uint64_t reads = 0;
+  int64_t server_rss_kb = 0;
+
+  double delivered_per_s() const { return seconds > 0 ? double(received) / seconds : 0; }
+  double server_util() const { return seconds > 0 ? server_cpu_s / seconds : 0; }
+  double loadgen_util() const { return seconds > 0 ? loadgen_cpu_s / seconds : 0; }
+  double server_ns_per_msg() const { return received ? server_cpu_s * 1e9 / double(received) : 0; }
+  double loadgen_ns_per_msg() const { return received ? loadgen_cpu_s * 1e9 / double(received) : 0; }
+};
+
+// Deliveries owed so far to the ready clients (each in one group).
+uint64_t Expected(ClientPool& pool, const Trigger& trigger);
+
+// Runs `work` on another thread while polling the clients; then waits up to
+// `grace_s` for every expected delivery.
+Window Measure(ClientPool& pool, const Trigger& trigger, int server_pid, double grace_s,
+               const std::function<void()>& work);
+
+// Polls the clients for `seconds`.
+void Pump(ClientPool& pool, double seconds);
+
+// Opens n clients and waits until each is ready or failed (or timeout).
+// Returns seconds from the first connect to the last CONNECT reply.
+double ConnectAll(ClientPool& pool, int n, double timeout_s);
+
+// key=value fields of a window, for the output lines.
+std::string Describe(const Window& w);
+
+}  // namespace bench

@@ -1,0 +1,84 @@
+// Command-line flags of the load generator (--name value pairs).
+#pragma once
+
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+#include <vector>
+
+namespace bench {
+
+struct Options {
+  std::string server = "hub";    // label in the output
+  std::string scenario = "connect";  // connect | broadcast | rooms | emitto | publish
+  std::string host = "127.0.0.1";
+  int port = 0;                  // Socket.IO port
+  std::string grpc;              // host:port of hub.v1 (the hub or the reference bridge)
+  std::string control;           // host:port: reference in-process trigger; empty for the hub
+  int pid = 0;                   // server process for /proc figures
+  int clients = 1000;
+  bool polling = false;
+  int sources = 8;
+  int max_connecting = 1000;
+  std::vector<double> rates;     // deliveries/s, ramp steps
+  bool stop_on_fail = true;
+  bool half_rate = true;         // after a ramp, run at half the max sustained rate
+  double step_s = 2;
+  double grace_s = 1.5;          // after the trigger stops, time for stragglers
+  double idle_s = 2;
+  double seconds = 3;            // floods
+  int in_flight = 64;            // EmitTo unary calls in flight
+  size_t payload = 100;
+  int rooms = 1000;
+  std::string tag;               // scenario label in the output (default: scenario)
+};
+
+inline std::vector<double> ParseList(const std::string& text) {
+  std::vector<double> out;
+  size_t start = 0;
+  while (start < text.size()) {
+    size_t comma = text.find(',', start);
+    if (comma == std::string::npos) comma = text.size();
+    out.push_back(std::atof(text.substr(start, comma - start).c_str()));
+    start = comma + 1;
+  }
+  return out;
+}
+
+inline Options ParseOptions(int argc, char** argv) {
+  Options o;
+  for (int i = 1; i + 1 < argc; i += 2) {
+    const std::string k = argv[i];
+    const std::string v = argv[i + 1];
+    if (k == "--server") o.server = v;
+    else if (k == "--scenario") o.scenario = v;
+    else if (k == "--host") o.host = v;
+    else if (k == "--port") o.port = std::atoi(v.c_str());
+    else if (k == "--grpc") o.grpc = v;
+    else if (k == "--control") o.control = v;
+    else if (k == "--pid") o.pid = std::atoi(v.c_str());
+    else if (k == "--clients") o.clients = std::atoi(v.c_str());
+    else if (k == "--polling") o.polling = v == "1" || v == "true";
+    else if (k == "--sources") o.sources = std::atoi(v.c_str());
+    else if (k == "--max_connecting") o.max_connecting = std::atoi(v.c_str());
+    else if (k == "--rates") o.rates = ParseList(v);
+    else if (k == "--stop_on_fail") o.stop_on_fail = v == "1" || v == "true";
+    else if (k == "--half_rate") o.half_rate = v == "1" || v == "true";
+    else if (k == "--step_s") o.step_s = std::atof(v.c_str());
+    else if (k == "--grace_s") o.grace_s = std::atof(v.c_str());
+    else if (k == "--idle_s") o.idle_s = std::atof(v.c_str());
+    else if (k == "--seconds") o.seconds = std::atof(v.c_str());
+    else if (k == "--in_flight") o.in_flight = std::atoi(v.c_str());
+    else if (k == "--payload") o.payload = static_cast<size_t>(std::atoi(v.c_str()));
+    else if (k == "--rooms") o.rooms = std::atoi(v.c_str());
+    else if (k == "--tag") o.tag = v;
+    else {
+      std::fprintf(stderr, "unknown flag %s\n", k.c_str());
+      std::exit(2);
+    }
+  }
+  if (o.tag.empty()) o.tag = o.scenario;
+  return o;
+}
+
+}  // namespace bench

@@ -21,6 +21,7 @@
 #include "hub/api/subscription_hub.h"
 #include "hub/admin_stats.h"
 #include "hub/base/log.h"
+#include "hub/cluster/cluster.h"
 #include "hub/config/flags.h"
 #include "hub/core/hub_core.h"
 #include "metrics/api_metrics.h"
@@ -57,7 +58,29 @@ int Run(const Config& config) {
   metrics::Metrics metrics(config.shards);
   metrics::ApiMetrics api_metrics(metrics.registry());
   api::SubscriptionHub subscriptions(config.subscriber_queue_size, api_metrics);
-  core::HubCore core(config, metrics, subscriptions);
+  // --redis_url: client events and backend commands span every replica.
+  std::unique_ptr<cluster::Cluster> cluster;
+  if (!config.redis_url.empty()) {
+    auto created = cluster::Cluster::Create(
+        config.redis_url, metrics.registry(),
+        [&subscriptions](core::ClientEventRecord record, const cluster::ClusterEventSink::GroupChooser& take) {
+          return subscriptions.PublishSelected(std::move(record), take, /*count_unrouted=*/false);
+        },
+        [&subscriptions] {
+          cluster::Heartbeat heartbeat;
+          for (const auto& group : subscriptions.Stats()) {
+            if (group.group.empty()) heartbeat.ungrouped = group.subscribers;
+            else if (group.subscribers > 0) heartbeat.groups[group.group] = group.subscribers;
+          }
+          return heartbeat;
+        });
+    if (!created.ok()) {
+      std::cerr << "hub: --redis_url: " << created.status().message() << "\n";
+      return kExitBadConfig;
+    }
+    cluster = *std::move(created);
+  }
+  core::HubCore core(config, metrics, cluster ? cluster->sink() : static_cast<core::ClientEventSink&>(subscriptions));
   metrics.AddCollector([&subscriptions] { return api::SubscriberFamilies(subscriptions.Stats()); });
   admin::Health health;
 
@@ -69,12 +92,15 @@ int Run(const Config& config) {
   HUB_LOG_INFO("event=listening service=socketio address={} port={} path={} shards={}", config.bind,
                *sio_port, config.path, config.shards);
 
+  core::Adapter& adapter = cluster ? cluster->Start(core) : static_cast<core::Adapter&>(core);
+  if (cluster) HUB_LOG_INFO("event=cluster_joined redis_url={} uid={}", LogValue(config.redis_url), cluster->uid());
+
   api::DrainController drain(std::chrono::milliseconds(config.drain_grace_ms));
   api::ServiceOptions service_options;
   service_options.token = config.grpc_token;
   service_options.shutdown_token = config.shutdown_token;
   service_options.publish_max_in_flight = config.publish_max_in_flight;
-  api::HubService service(core, subscriptions, drain, api_metrics, service_options);
+  api::HubService service(adapter, subscriptions, drain, api_metrics, service_options);
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
@@ -144,6 +170,7 @@ int Run(const Config& config) {
   for (int i = 0; i < config.shards; ++i) sockets += std::max<int64_t>(0, metrics.shard(i).sockets.Get());
   // Keep a little of the grace for ending streams and answering Shutdown.
   const uint64_t connections = core.Drain(left(request.grace * 8 / 10));
+  if (cluster) cluster->Stop();
   drain.Complete(sockets);
   subscriptions.EndAll();
   subscriptions.AwaitEmpty(left(std::chrono::seconds(2)));

@@ -153,6 +153,11 @@ SubscriptionHub::SubscriptionHub(size_t queue_capacity, metrics::ApiMetrics& met
 SubscriptionHub::~SubscriptionHub() = default;
 
 bool SubscriptionHub::Publish(core::ClientEventRecord record) {
+  return PublishSelected(std::move(record), nullptr, /*count_unrouted=*/true);
+}
+
+bool SubscriptionHub::PublishSelected(core::ClientEventRecord record, const GroupChooser& take_group,
+                                      bool count_unrouted) {
   const std::string nsp = record.nsp;
   auto event = ToProto(std::move(record));
   const std::string& name = EventNameOf(*event);
@@ -168,9 +173,11 @@ bool SubscriptionHub::Publish(core::ClientEventRecord record) {
   for (const auto& [group_name, group] : groups_) group_names.push_back(group_name);
   for (const auto& group_name : group_names) {
     auto g = groups_.find(group_name);
-    if (g != groups_.end() && OfferToGroup(g->second, nsp, name, event)) routed = true;
+    if (g == groups_.end()) continue;
+    if (take_group && !take_group(group_name, g->second.members.size())) continue;
+    if (OfferToGroup(g->second, nsp, name, event)) routed = true;
   }
-  if (!routed) metrics_.events_dropped_no_subscriber.Increment();
+  if (!routed && count_unrouted) metrics_.events_dropped_no_subscriber.Increment();
   return routed;
 }
 

@@ -7,6 +7,7 @@
 
 #include <condition_variable>
 #include <deque>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -74,6 +75,13 @@ class SubscriptionHub : public core::ClientEventSink {
 
   // core::ClientEventSink: called from shard threads.
   bool Publish(core::ClientEventRecord record) override;
+  // Decides, per consumer group, whether this replica delivers the event to
+  // it (given the group's local member count); subscribers without a group
+  // always get it. Used by hub/cluster, which balances groups across
+  // replicas; `count_unrouted` = false leaves the no-subscriber count to it.
+  using GroupChooser = std::function<bool(const std::string& group, size_t local_members)>;
+  bool PublishSelected(core::ClientEventRecord record, const GroupChooser& take_group,
+                       bool count_unrouted);
 
   // A new Subscribe call; refused with UNAVAILABLE once draining.
   grpc::ServerWriteReactor<hub::v1::ClientEvent>* Subscribe(const hub::v1::SubscribeRequest& request);

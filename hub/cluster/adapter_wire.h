@@ -1,0 +1,77 @@
+// The @socket.io/redis-adapter wire format, as far as the hub speaks it:
+// broadcasts ([uid, packet, opts] in msgpack on `socket.io#<nsp>#[<room>#]`)
+// and room/disconnect requests (JSON or msgpack on `socket.io-request#<nsp>#`).
+// Pure codecs, unit-tested; no I/O.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/status/statusor.h"
+
+namespace hub::cluster {
+
+inline constexpr std::string_view kKeyPrefix = "socket.io";
+
+// A broadcast as socket.io servers, emitters and hub replicas publish it.
+struct BroadcastMessage {
+  std::string uid;  // sender; "emitter" for @socket.io/redis-emitter
+  std::string nsp = "/";
+  std::string event;
+  std::vector<std::string> args;         // JSON text each
+  std::vector<std::string> attachments;  // binary, behind placeholders in args
+  std::vector<std::string> rooms;
+  std::vector<std::string> except;
+  bool is_volatile = false;
+  // Hub extension, in opts.hub (other servers ignore unknown opts): a hub
+  // replica that wants each replica's recipient count sets request_id; with
+  // `to_ids` the rooms are the socket ids of an EmitTo.
+  std::string request_id;
+  bool to_ids = false;
+};
+
+// `socket.io#<nsp>#`, plus `<room>#` when exactly one room is targeted (as
+// the Node adapter does, so servers without that room can skip it).
+std::string BroadcastChannel(std::string_view nsp, const std::vector<std::string>& rooms);
+absl::StatusOr<std::string> EncodeBroadcast(const BroadcastMessage& message);
+absl::StatusOr<BroadcastMessage> DecodeBroadcast(std::string_view bytes);
+
+// socket.io request types (socket.io-redis-adapter RequestType).
+enum class RequestType : int {
+  kSockets = 0,
+  kAllRooms = 1,
+  kRemoteJoin = 2,
+  kRemoteLeave = 3,
+  kRemoteDisconnect = 4,
+  kRemoteFetch = 5,
+  kServerSideEmit = 6,
+  kBroadcast = 7,
+  kBroadcastClientCount = 8,
+  kBroadcastAck = 9,
+};
+
+std::string RequestChannel(std::string_view nsp);  // socket.io-request#<nsp>#
+
+// REMOTE_JOIN / REMOTE_LEAVE / REMOTE_DISCONNECT with a selection (`opts`).
+struct RoomsRequest {
+  RequestType type = RequestType::kRemoteJoin;
+  std::string uid;
+  std::string request_id;  // hub replicas answer when set by a hub
+  bool from_hub = false;
+  std::vector<std::string> rooms;   // opts.rooms: the selection
+  std::vector<std::string> except;  // opts.except
+  std::vector<std::string> names;   // rooms to join or leave
+  bool close = false;               // disconnect: close the connection
+  // The older single-socket form ({sid, room}).
+  std::string sid;
+  std::string room;
+};
+
+// JSON text, as the Node adapter sends requests.
+std::string EncodeRoomsRequest(const RoomsRequest& request);
+// JSON (first byte '{') or msgpack. NOT_FOUND-free: unknown types come back
+// as an InvalidArgument the caller ignores.
+absl::StatusOr<RoomsRequest> DecodeRoomsRequest(std::string_view bytes);
+
+}  // namespace hub::cluster

@@ -1,0 +1,99 @@
+// This replica's presence on Redis: the cluster thread (one io_context),
+// a publishing and a subscribed connection, heartbeats and membership, and
+// the table of requests awaiting answers from other replicas. Everything
+// here runs on the cluster thread; other threads Post to it.
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <unordered_map>
+#include <vector>
+
+#include "boost/asio/executor_work_guard.hpp"
+#include "boost/asio/io_context.hpp"
+#include "boost/asio/steady_timer.hpp"
+#include "hub/cluster/hub_wire.h"
+#include "hub/cluster/membership.h"
+#include "hub/cluster/msgpack_value.h"
+#include "hub/cluster/redis_link.h"
+#include "metrics/cluster_metrics.h"
+
+namespace hub::cluster {
+
+struct BusOptions {
+  std::chrono::milliseconds heartbeat_interval{2000};
+  // Detection time of a dead replica: at most dead_after + one check tick.
+  std::chrono::milliseconds dead_after{6000};
+  std::chrono::milliseconds request_timeout{5000};
+};
+
+class ClusterBus {
+ public:
+  // One answer from `from`; `answer` is null when the replica died or the
+  // request timed out for it. Returns true once that replica is finished.
+  using OnAnswer = std::function<bool(const std::string& from, const MsgValue* answer)>;
+  using OnMessage = std::function<void(const std::string& channel, std::string_view payload)>;
+
+  ClusterBus(RedisAddress address, metrics::ClusterMetrics& metrics, BusOptions options = {});
+  ~ClusterBus();
+
+  const std::string& uid() const { return uid_; }
+  // Starts the cluster thread and connects. `on_message` receives every
+  // message that is not an answer to a pending request.
+  void Start(OnMessage on_message, std::function<Heartbeat()> heartbeat_source);
+  // Says goodbye (so peers forget us at once) and stops the thread.
+  void Stop();
+  void Post(std::function<void()> task);
+
+  // --- Cluster thread only. ---
+  // False when Redis is down (the message is lost and counted).
+  bool Publish(const std::string& channel, const std::string& payload, const std::string& kind);
+  const Membership& membership() const { return membership_; }
+  std::string NextRequestId();
+  // Waits for every replica of `replicas` to finish answering request `id`,
+  // or `timeout`; then runs `on_done` once. Replicas that die answer null.
+  void Await(const std::string& id, const std::string& type, std::vector<std::string> replicas,
+             std::chrono::milliseconds timeout, OnAnswer on_answer, std::function<void()> on_done);
+  boost::asio::io_context& io() { return io_; }
+
+  // Any thread: the latest heartbeats of the alive peers.
+  std::shared_ptr<const std::map<std::string, Heartbeat>> PeerSnapshot();
+  const BusOptions& options() const { return options_; }
+  metrics::ClusterMetrics& metrics() { return metrics_; }
+
+ private:
+  struct Pending;
+  void OnReady();
+  void Dispatch(std::string_view channel, std::string_view payload);
+  void Tick();
+  void Answer(const std::string& id, const std::string& from, const MsgValue* answer);
+  void Finish(const std::string& id);
+  void PublishSnapshot();
+
+  const std::string uid_;
+  const BusOptions options_;
+  metrics::ClusterMetrics& metrics_;
+  boost::asio::io_context io_;
+  std::optional<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>> work_;
+  RedisLink pub_;
+  RedisLink sub_;
+  Membership membership_;
+  boost::asio::steady_timer tick_;
+  std::chrono::steady_clock::time_point next_heartbeat_{};
+  OnMessage on_message_;
+  std::function<Heartbeat()> heartbeat_source_;
+  uint64_t next_request_ = 1;
+  std::unordered_map<std::string, std::unique_ptr<Pending>> pending_;
+  std::mutex snapshot_mu_;
+  std::shared_ptr<const std::map<std::string, Heartbeat>> snapshot_;
+  std::thread thread_;
+  bool stopped_ = false;
+};
+
+}  // namespace hub::cluster

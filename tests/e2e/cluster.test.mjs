@@ -1,0 +1,252 @@
+// Scale-out: three hub replicas on one real redis-server act as one hub.
+// A backend on replica A reaches sockets on B and C, rooms span replicas,
+// listings and acks cover every replica, a consumer group gets each client
+// event once; @socket.io/redis-emitter and a Node socket.io server with
+// @socket.io/redis-adapter share the cluster; a killed replica's sockets
+// leave within the detection time; a Redis restart heals.
+
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import net from 'node:net';
+import { after, before, describe, it } from 'node:test';
+
+import { createAdapter } from '@socket.io/redis-adapter';
+import { Emitter } from '@socket.io/redis-emitter';
+import { createClient } from 'redis';
+import { Server } from 'socket.io';
+
+import { connectClient, grpcClient, httpGet, metricValue, sleep, startHub, subscribe, waitFor } from './lib/hub.mjs';
+
+const json = (value) => Buffer.from(JSON.stringify(value));
+const DETECTION_MS = 10_000; // documented: a dead replica is gone within 10 s
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+async function startRedis(port) {
+  const proc = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
+    stdio: 'ignore',
+  });
+  await waitFor(
+    () =>
+      new Promise((resolve) => {
+        const s = net.connect(port, '127.0.0.1', () => {
+          s.end();
+          resolve(true);
+        });
+        s.on('error', () => resolve(false));
+      }),
+    { what: 'redis-server listening', timeoutMs: 5000 },
+  );
+  return proc;
+}
+
+async function metric(hub, name) {
+  const res = await httpGet(`${hub.adminUrl}/metrics`);
+  const v = metricValue(res.body, name);
+  return Number.isNaN(v) ? 0 : v;
+}
+
+function nextEvent(socket, event, timeoutMs = 5000) {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no '${event}' within ${timeoutMs} ms`)), timeoutMs);
+    socket.once(event, (...args) => {
+      clearTimeout(timer);
+      resolve(args);
+    });
+  });
+}
+
+async function listAll(api, selector = {}) {
+  const ids = [];
+  let token = '';
+  do {
+    const res = await api.listSockets({ selector, page_size: 2, page_token: token });
+    ids.push(...res.sockets.map((s) => s.id));
+    token = res.next_page_token;
+  } while (token);
+  return ids.sort();
+}
+
+describe('cluster through Redis', () => {
+  let redisPort;
+  let redis;
+  const hubs = [];
+  let A, B, C;
+  let api;
+  let a1, b1, c1;
+  const closers = [];
+
+  before(async () => {
+    redisPort = await freePort();
+    redis = await startRedis(redisPort);
+    const url = `redis://127.0.0.1:${redisPort}`;
+    for (let i = 0; i < 3; i++) hubs.push(await startHub({ args: ['--redis_url', url] }));
+    [A, B, C] = hubs;
+    for (const hub of hubs) {
+      await waitFor(async () => (await metric(hub, 'hub_cluster_replicas')) === 3, {
+        what: 'every replica sees three',
+        timeoutMs: 8000,
+      });
+    }
+    api = grpcClient(A.grpcPort);
+    a1 = await connectClient(A.url);
+    b1 = await connectClient(B.url);
+    c1 = await connectClient(C.url);
+  });
+
+  after(async () => {
+    for (const s of [a1, b1, c1]) s?.close();
+    for (const close of closers.reverse()) await close();
+    api?.close();
+    await Promise.all(hubs.map((h) => h.stop('SIGKILL')));
+    redis?.kill('SIGKILL');
+  });
+
+  it('EmitTo from A reaches sockets on B and C; unknown ids are missing', async () => {
+    const gotB = nextEvent(b1, 'greet');
+    const gotC = nextEvent(c1, 'greet');
+    const res = await api.emitTo({
+      namespace: '/',
+      socket_ids: [b1.id, c1.id, 'zzunknownsocketid00'],
+      payload: { event: 'greet', args: [json({ hello: 'there' }), json([1, 2.5, null, true])] },
+    });
+    assert.equal(Number(res.recipients), 2);
+    assert.deepEqual(res.missing_socket_ids, ['zzunknownsocketid00']);
+    assert.deepEqual(await gotB, [{ hello: 'there' }, [1, 2.5, null, true]]);
+    assert.deepEqual(await gotC, [{ hello: 'there' }, [1, 2.5, null, true]]);
+  });
+
+  it('JoinRooms spans replicas and a Broadcast right after sees it', async () => {
+    const joined = await api.joinRooms({ selector: { socket_ids: [a1.id, b1.id, c1.id] }, rooms: ['everywhere'] });
+    assert.equal(Number(joined.sockets), 3);
+    const got = [a1, b1, c1].map((s) => nextEvent(s, 'room-news'));
+    const res = await api.broadcast({
+      selector: { rooms: ['everywhere'], except_socket_ids: [] },
+      payload: { event: 'room-news', args: [json('hi room')] },
+    });
+    assert.equal(Number(res.recipients), 3);
+    for (const p of got) assert.deepEqual(await p, ['hi room']);
+  });
+
+  it('binary attachments cross replicas', async () => {
+    const got = nextEvent(c1, 'bin');
+    await api.emitTo({
+      namespace: '/',
+      socket_ids: [c1.id],
+      payload: { event: 'bin', args: [json({ file: { _placeholder: true, num: 0 } })], attachments: [Buffer.from([1, 2, 3])] },
+    });
+    const [arg] = await got;
+    assert.deepEqual([...arg.file], [1, 2, 3]);
+  });
+
+  it('ListSockets pages through every replica', async () => {
+    assert.deepEqual(await listAll(api), [a1.id, b1.id, c1.id].sort());
+  });
+
+  it('EmitWithAck gathers the acks of all three replicas', async () => {
+    for (const s of [a1, b1, c1]) s.once('ask', (n, cb) => cb({ from: s.id, n }));
+    const res = await api.emitWithAck({
+      selector: { rooms: ['everywhere'] },
+      payload: { event: 'ask', args: [json(7)] },
+      timeout_ms: 3000,
+    });
+    assert.equal(res.results.length, 3);
+    for (const r of res.results) {
+      assert.equal(r.status, 'ACK_STATUS_OK', JSON.stringify(r));
+      assert.deepEqual(JSON.parse(Buffer.from(r.args[0]).toString()), { from: r.socket_id, n: 7 });
+    }
+  });
+
+  it('a consumer group across replicas receives each client event exactly once', async () => {
+    const members = [await subscribe(grpcClient(A.grpcPort), { events: ['tick'], group: 'workers' }),
+                     await subscribe(grpcClient(B.grpcPort), { events: ['tick'], group: 'workers' })];
+    const everything = await subscribe(grpcClient(C.grpcPort), { events: ['tick'] });
+    closers.push(async () => members.concat([everything]).forEach((m) => m.cancel()));
+    await sleep(2500); // one heartbeat: every replica learns the group's members
+    const sent = [];
+    for (const [name, s] of [['a', a1], ['b', b1], ['c', c1]]) {
+      for (let i = 0; i < 10; i++) {
+        s.emit('tick', `${name}${i}`);
+        sent.push(`${name}${i}`);
+      }
+    }
+    const label = (e) => JSON.parse(Buffer.from(e.event.payload.args[0]).toString());
+    await waitFor(() => everything.events.length === 30, { what: 'ungrouped subscriber sees all 30', timeoutMs: 5000 });
+    await waitFor(() => members[0].events.length + members[1].events.length >= 30, { what: 'group gets 30', timeoutMs: 5000 });
+    await sleep(300);
+    const got = members.flatMap((m) => m.events.map(label)).sort();
+    assert.deepEqual(got, sent.sort());
+    assert.ok(members[0].events.length > 0 && members[1].events.length > 0, 'both members get a share');
+  });
+
+  it('@socket.io/redis-emitter emits into the cluster', async () => {
+    const client = createClient({ url: `redis://127.0.0.1:${redisPort}` });
+    client.on('error', () => {}); // reconnects on its own during the Redis restart test
+    await client.connect();
+    closers.push(() => client.quit());
+    const emitter = new Emitter(client);
+    const got = [a1, b1, c1].map((s) => nextEvent(s, 'from-emitter'));
+    emitter.emit('from-emitter', { n: 1 }, 'two');
+    for (const p of got) assert.deepEqual(await p, [{ n: 1 }, 'two']);
+    const roomOnly = nextEvent(b1, 'to-room');
+    emitter.to('everywhere').except(a1.id).emit('to-room', Buffer.from([9]));
+    const [buf] = await roomOnly;
+    assert.deepEqual([...buf], [9]);
+  });
+
+  it('a Node socket.io server with @socket.io/redis-adapter shares the cluster both ways', async () => {
+    const pub = createClient({ url: `redis://127.0.0.1:${redisPort}` });
+    const sub = pub.duplicate();
+    for (const c of [pub, sub]) c.on('error', () => {});
+    await Promise.all([pub.connect(), sub.connect()]);
+    const io = new Server({ adapter: createAdapter(pub, sub) });
+    const port = await freePort();
+    io.listen(port);
+    closers.push(async () => {
+      io.close();
+      await Promise.allSettled([pub.quit(), sub.quit()]);
+    });
+    const n1 = await connectClient(`http://127.0.0.1:${port}`);
+    closers.push(async () => n1.close());
+    await sleep(200); // the adapter's subscriptions are live
+
+    const fromHub = nextEvent(n1, 'from-hub');
+    await api.broadcast({ selector: {}, payload: { event: 'from-hub', args: [json({ ok: true })] } });
+    assert.deepEqual(await fromHub, [{ ok: true }]);
+
+    const got = [a1, b1, c1].map((s) => nextEvent(s, 'from-node'));
+    io.emit('from-node', 42, { deep: [1, 'x'] });
+    for (const p of got) assert.deepEqual(await p, [42, { deep: [1, 'x'] }]);
+  });
+
+  it('a killed replica leaves ListSockets within the detection time', async () => {
+    const started = Date.now();
+    C.proc.kill('SIGKILL');
+    await waitFor(async () => (await listAll(api)).length === 2, { what: 'C gone from listings', timeoutMs: DETECTION_MS });
+    assert.ok(Date.now() - started <= DETECTION_MS);
+    assert.deepEqual(await listAll(api), [a1.id, b1.id].sort());
+  });
+
+  it('a Redis restart heals the cluster', async () => {
+    redis.kill('SIGKILL');
+    await sleep(500);
+    redis = await startRedis(redisPort);
+    await waitFor(
+      async () => {
+        const got = nextEvent(b1, 'healed', 1000).catch(() => null);
+        const res = await api.emitTo({ namespace: '/', socket_ids: [b1.id], payload: { event: 'healed', args: [json(1)] } }).catch(() => null);
+        return res && Number(res.recipients) === 1 && (await got) !== null;
+      },
+      { what: 'EmitTo across replicas after Redis restart', timeoutMs: 10_000, intervalMs: 200 },
+    );
+  });
+});

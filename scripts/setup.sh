@@ -13,6 +13,7 @@ HUB_APT_PACKAGES=(
   libboost1.81-dev libabsl-dev prometheus-cpp-dev libspdlog-dev libfmt-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   libhiredis-dev libmsgpuck-dev redis-server
+  shellcheck yamllint
 )
 
 hub_install_packages() {

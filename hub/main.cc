@@ -136,6 +136,8 @@ int Run(const Config& config) {
   HUB_LOG_INFO("event=listening service=admin address={} port={}", config.bind, *admin_port);
 
   health.SetReady(true);
+  // Probes may name the service (grpc_health_probe -service=hub.v1.Hub) or not.
+  grpc_server->GetHealthCheckService()->SetServingStatus(hub::v1::Hub::service_full_name(), true);
   HUB_LOG_INFO("event=ready");
 
   // Stop signals become drain requests; a second one during a drain exits
@@ -164,6 +166,7 @@ int Run(const Config& config) {
   };
   health.SetReady(false);
   grpc_server->GetHealthCheckService()->SetServingStatus(false);
+  grpc_server->GetHealthCheckService()->SetServingStatus(hub::v1::Hub::service_full_name(), false);
   core.RefuseNewWork();
   std::this_thread::sleep_for(left(std::chrono::milliseconds(config.drain_delay_ms)));
   uint64_t sockets = 0;

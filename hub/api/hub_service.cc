@@ -27,16 +27,26 @@ hub::v1::AckStatus ToProto(core::AckOutcome outcome) {
   return hub::v1::ACK_STATUS_UNSPECIFIED;
 }
 
-// The ack timeout, shortened to the RPC's own deadline when that comes first.
-std::chrono::milliseconds AckTimeout(const grpc::CallbackServerContext& context, uint32_t timeout_ms) {
-  auto timeout = std::chrono::milliseconds(timeout_ms == 0 ? kDefaultAckTimeoutMs : timeout_ms);
+// How long to wait for acks: `timeout_ms`, or less when the RPC's own
+// deadline comes first. In that case the RPC ends at its deadline with
+// DEADLINE_EXCEEDED (API.md), and `cut_by_deadline` says so.
+struct AckWait {
+  std::chrono::milliseconds timeout;
+  bool cut_by_deadline = false;
+};
+
+AckWait AckTimeout(const grpc::CallbackServerContext& context, uint32_t timeout_ms) {
+  AckWait wait{std::chrono::milliseconds(timeout_ms == 0 ? kDefaultAckTimeoutMs : timeout_ms)};
   const auto deadline = context.deadline();
   if (deadline != std::chrono::system_clock::time_point::max()) {
     const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
         deadline - std::chrono::system_clock::now());
-    timeout = std::max(std::chrono::milliseconds(0), std::min(timeout, left));
+    if (left < wait.timeout) {
+      wait.timeout = std::max(std::chrono::milliseconds(0), left);
+      wait.cut_by_deadline = true;
+    }
   }
-  return timeout;
+  return wait;
 }
 
 }  // namespace
@@ -104,12 +114,14 @@ grpc::ServerUnaryReactor* HubService::EmitWithAck(grpc::CallbackServerContext* c
   auto emit = ToEmit(selection->nsp, request->payload(), core_.NextAckId());
   if (!emit.ok()) return call->Finish(emit.status());
 
-  const auto timeout = AckTimeout(*context, request->timeout_ms());
+  const AckWait wait = AckTimeout(*context, request->timeout_ms());
   const auto start = std::chrono::steady_clock::now();
   auto* reactor = call->reactor();
-  core_.EmitWithAck(*std::move(selection), *std::move(emit), timeout,
-                    [this, call, response, start](std::vector<core::AckReply> replies) {
+  core_.EmitWithAck(*std::move(selection), *std::move(emit), wait.timeout,
+                    [this, call, response, start, wait](std::vector<core::AckReply> replies) {
+                      bool timed_out = false;
                       for (auto& reply : replies) {
+                        timed_out |= reply.outcome == core::AckOutcome::kTimeout;
                         const double seconds =
                             std::chrono::duration<double>(reply.settled_at - start).count();
                         metrics_.RecordAck(reply.outcome == core::AckOutcome::kOk ? "ok"
@@ -124,6 +136,12 @@ grpc::ServerUnaryReactor* HubService::EmitWithAck(grpc::CallbackServerContext* c
                         for (auto& attachment : reply.attachments) {
                           result->add_attachments(std::move(attachment));
                         }
+                      }
+                      if (timed_out && wait.cut_by_deadline) {
+                        response->Clear();
+                        call->Finish(grpc::Status(grpc::StatusCode::DEADLINE_EXCEEDED,
+                                                  "the RPC deadline passed before every socket acked"));
+                        return;
                       }
                       call->Finish(grpc::Status::OK);
                     });
@@ -162,6 +180,10 @@ grpc::ServerWriteReactor<hub::v1::ClientEvent>* HubService::Subscribe(
   if (auto auth = CheckBearerToken(*context, options_.token); !auth.ok()) {
     metrics_.RecordCall("Subscribe", StatusCodeName(auth.error_code()), 0);
     return refuse(auth);
+  }
+  if (core_.draining()) {
+    metrics_.RecordCall("Subscribe", "UNAVAILABLE", 0);
+    return refuse(kDraining);
   }
   for (const auto& nsp : request->namespaces()) {
     if (auto valid = socketio::NormalizeNamespace(nsp); !valid.ok()) {

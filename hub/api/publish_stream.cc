@@ -39,9 +39,7 @@ void PublishStream::OnReadDone(bool ok) {
     MaybeFinishLocked();
     return;
   }
-  if (Dispatch(request_)) {
-    ++accepted_;
-  }
+  Dispatch(request_);
   if (in_flight_ >= max_in_flight_) {
     paused_ = true;  // resumed by OnDelivered
     return;
@@ -67,8 +65,18 @@ bool PublishStream::Dispatch(const hub::v1::PublishRequest& request) {
       return false;
     }
     ++in_flight_;
+    ++accepted_;
+    const size_t requested = static_cast<size_t>(emit.socket_ids().size());
     core_.EmitTo({emit.socket_ids().begin(), emit.socket_ids().end()}, *std::move(encoded),
-                 [this](core::EmitToResult result) { OnDelivered(result.recipients); });
+                 [this, requested](core::EmitToResult result) {
+                   if (result.missing.size() == requested) {
+                     // As unary EmitTo's NOT_FOUND: nobody to deliver to.
+                     std::lock_guard lock(mu_);
+                     --accepted_;
+                     Reject("none of emit_to.socket_ids is connected to the namespace");
+                   }
+                   OnDelivered(result.recipients);
+                 });
     return true;
   }
   if (request.has_broadcast()) {
@@ -84,6 +92,7 @@ bool PublishStream::Dispatch(const hub::v1::PublishRequest& request) {
       return false;
     }
     ++in_flight_;
+    ++accepted_;
     core_.Broadcast(*std::move(selection), *std::move(encoded), broadcast.volatile_(),
                     [this](uint64_t recipients) {
                       metrics_.RecordFanout(recipients);

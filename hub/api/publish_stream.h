@@ -27,6 +27,7 @@ class PublishStream : public grpc::ServerReadReactor<hub::v1::PublishRequest> {
  private:
   // Validates and dispatches one emit; false when it was rejected.
   bool Dispatch(const hub::v1::PublishRequest& request);
+  // Counts a refused emit; caller holds mu_.
   void Reject(std::string_view reason);
   void OnDelivered(uint64_t recipients);
   void MaybeFinishLocked();

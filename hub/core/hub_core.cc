@@ -372,8 +372,9 @@ uint64_t HubCore::Drain(std::chrono::milliseconds grace) {
   const uint64_t open = static_cast<uint64_t>(server_state_.connections.load());
   for (auto& shard : shards_) {
     Shard* s = shard.get();
+    // Listeners stay open: new handshakes get 503, and polling clients can
+    // still fetch the close packet of their session.
     s->Post([s] {
-      s->server().StopAccepting();
       s->server().CloseAll(DisconnectReason::kServerShuttingDown);
       s->registry().acks().SettleAll(AckOutcome::kDisconnected);
     });

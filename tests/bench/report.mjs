@@ -1,0 +1,123 @@
+// Turns the key=value lines of run.sh (one results.txt per run) into the
+// comparison table: hub, reference, hub/reference, the send() floor of the
+// same run, and each issue-8 target. With several files, every figure is the
+// median over the runs.
+//
+//   node tests/bench/report.mjs results.txt [more runs...]
+import fs from "node:fs";
+
+const runs = process.argv.slice(2).map((file) =>
+  fs.readFileSync(file, "utf8").split("\n").filter(Boolean).map((line) => {
+    const kind = line.split(" ", 1)[0];
+    const fields = {};
+    for (const m of line.matchAll(/(\w+)=("[^"]*"|\S+)/g)) fields[m[1]] = m[2].replace(/^"|"$/g, "");
+    return { kind, fields };
+  }));
+
+const median = (values) => {
+  const v = values.filter((x) => Number.isFinite(x)).sort((a, b) => a - b);
+  if (!v.length) return NaN;
+  return v.length % 2 ? v[(v.length - 1) / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
+};
+// The median over runs of one field of the first line matching `where`.
+function pick(kind, where, field) {
+  return median(runs.map((lines) => {
+    const line = lines.find((l) => l.kind === kind && Object.entries(where).every(([k, v]) => l.fields[k] === String(v)));
+    return line ? Number(line.fields[field]) : NaN;
+  }));
+}
+const text = (kind, where, field) => {
+  for (const lines of runs) {
+    const line = lines.find((l) => l.kind === kind && Object.entries(where).every(([k, v]) => l.fields[k] === String(v)));
+    if (line && line.fields[field] !== undefined) return line.fields[field];
+  }
+  return "–";
+};
+
+const fmt = (x, digits = 0) => {
+  if (!Number.isFinite(x)) return "–";
+  if (Math.abs(x) >= 1e6) return `${(x / 1e6).toFixed(2)}M`;
+  if (Math.abs(x) >= 1e4) return `${(x / 1e3).toFixed(1)}k`;
+  return x.toFixed(digits);
+};
+const ratio = (a, b) => (Number.isFinite(a) && Number.isFinite(b) && b !== 0 ? `${(a / b).toFixed(2)}×` : "–");
+
+const floor = (sockets, fps, when = "before") =>
+  pick("sendfloor", { when, sockets, frames_per_send: fps }, "ns_per_frame");
+const floors = [[1000, 1], [1000, 4], [9000, 1]].map(([s, f]) => ({
+  s, f, before: floor(s, f, "before"), after: floor(s, f, "after"),
+}));
+const floor1k = median([floors[0].before, floors[0].after]);
+const floor1k4 = median([floors[1].before, floors[1].after]);
+const floor9k = median([floors[2].before, floors[2].after]);
+
+const rows = [];
+// A row comparing one figure of one scenario; `target` explains the goal.
+function row(label, kind, where, field, { scale = 1, digits = 0, floorNs, target = "" } = {}) {
+  const hub = pick(kind, { ...where, server: "hub" }, field) * scale;
+  const ref = pick(kind, { ...where, server: "ref" }, field) * scale;
+  rows.push([label, fmt(hub, digits), fmt(ref, digits), ratio(hub, ref),
+    floorNs ? ratio(hub, floorNs) : "", target]);
+}
+
+row("connect storm 10k: seconds", "result", { scenario: "connect10k" }, "connect_s", { digits: 2, target: "< 1 s" });
+row("connect storm 10k: connects/s", "result", { scenario: "connect10k" }, "connects_per_s");
+row("connect storm 10k: server CPU µs/connect", "result", { scenario: "connect10k" }, "srv_cpu_us_per_connect", { digits: 1 });
+row("idle RSS per connection @10k (KiB)", "result", { scenario: "connect10k" }, "rss_kb_per_conn", { digits: 2, target: "≤ 4 KiB (@50k)" });
+for (const lines of runs.slice(0, 1)) {
+  for (const l of lines) {
+    if (l.kind === "result" && l.fields.server === "hub" && /^connect\d+k$/.test(l.fields.scenario) && l.fields.scenario !== "connect10k") {
+      row(`idle RSS per connection @${l.fields.scenario.slice(7)} (KiB)`, "result", { scenario: l.fields.scenario }, "rss_kb_per_conn", { digits: 2, target: "≤ 4 KiB (@50k)" });
+    }
+  }
+}
+for (const [tag, clients, floorNs] of [["bcast1k", "1k", floor1k], ["bcast10k", "10k", floor9k]]) {
+  row(`broadcast ${clients}: max sustained deliveries/s`, "result", { scenario: tag }, "max_sustained_per_s");
+  row(`broadcast ${clients}: first rate not sustained, achieved/s`, "result", { scenario: tag }, "saturated_per_s");
+  row(`broadcast ${clients}: server CPU ns/delivery at max`, "result", { scenario: tag }, "srv_cpu_ns_at_max",
+    { floorNs, target: "≤ 1.25× floor, ≤ 0.5× ref" });
+  row(`broadcast ${clients}: loadgen CPU ns/delivery at max`, "result", { scenario: tag }, "lg_cpu_ns_at_max");
+  row(`broadcast ${clients}: server CPU ns/delivery at half`, "result", { scenario: tag }, "half_srv_cpu_ns", { floorNs });
+  row(`broadcast ${clients}: p50 µs at half of max`, "result", { scenario: tag }, "half_p50_us");
+  row(`broadcast ${clients}: p99 µs at half of max`, "result", { scenario: tag }, "half_p99_us");
+  row(`broadcast ${clients}: p999 µs at half of max`, "result", { scenario: tag }, "half_p999_us");
+}
+row("broadcast 10k @50k/s: p99 µs", "step", { scenario: "bcast10k", rate: 50000 }, "p99_us", { target: "≤ 1/3 of ref" });
+row("broadcast 10k @50k/s: server CPU ns/delivery", "step", { scenario: "bcast10k", rate: 50000 }, "srv_cpu_ns_per_msg", { floorNs: floor9k });
+row("broadcast 10k @1 bcast/s: last client µs (max)", "step", { scenario: "bcast10k", rate: 10000 }, "max_us",
+  { target: `≤ 1.25 × 10k × floor = ${fmt(1.25 * 10000 * floor9k / 1e3)} µs` });
+row("coalesce 1k @400 bcast/s: server CPU ns/delivery", "step", { scenario: "coalesce1k" }, "srv_cpu_ns_per_msg",
+  { floorNs: floor1k4, target: "≤ 1.25× 4-frame floor, ≤ 0.2× ref" });
+row("coalesce 1k @400 bcast/s: delivered/s", "step", { scenario: "coalesce1k" }, "delivered_per_s");
+row("coalesce 1k @400 bcast/s: p99 µs", "step", { scenario: "coalesce1k" }, "p99_us");
+row("rooms 1000×10: max sustained deliveries/s", "result", { scenario: "rooms" }, "max_sustained_per_s");
+row("rooms 1000×10: server CPU ns/delivery at max", "result", { scenario: "rooms" }, "srv_cpu_ns_at_max", { floorNs: floor9k });
+row("rooms 1000×10: p99 µs at half of max", "result", { scenario: "rooms" }, "half_p99_us");
+row("EmitTo unary: calls/s", "result", { scenario: "emitto" }, "calls_per_s", { target: "≥ 30k/s" });
+row("EmitTo unary: server CPU ns/call", "result", { scenario: "emitto" }, "srv_cpu_ns_per_msg");
+row("EmitTo unary: server util (cores)", "result", { scenario: "emitto" }, "srv_util", { digits: 2 });
+row("EmitTo unary: loadgen util (cores)", "result", { scenario: "emitto" }, "lg_util", { digits: 2 });
+row("Publish stream: emits/s accepted", "result", { scenario: "publish" }, "calls_per_s", { target: "≥ 5× EmitTo target (150k/s)" });
+row("Publish stream: server CPU ns/delivery", "result", { scenario: "publish" }, "srv_cpu_ns_per_msg", { floorNs: floor1k });
+row("Publish stream: server util (cores)", "result", { scenario: "publish" }, "srv_util", { digits: 2 });
+row("Publish stream: loadgen util (cores)", "result", { scenario: "publish" }, "lg_util", { digits: 2 });
+row("polling 1k: max sustained deliveries/s", "result", { scenario: "polling1k" }, "max_sustained_per_s");
+row("polling 1k: server CPU ns/delivery at max", "result", { scenario: "polling1k" }, "srv_cpu_ns_at_max");
+row("polling 1k: p99 µs at half of max", "result", { scenario: "polling1k" }, "half_p99_us");
+
+// Loss over every scenario (sum of lost + duplicated deliveries).
+const lossOf = (server) => median(runs.map((lines) => lines
+  .filter((l) => (l.kind === "step" || l.kind === "half" || (l.kind === "result" && l.fields.received !== undefined)) && l.fields.server === server)
+  .reduce((sum, l) => sum + Math.max(0, Number(l.fields.lost || 0)) + Number(l.fields.dup || 0), 0)));
+rows.push(["lost + duplicated deliveries (all scenarios)", fmt(lossOf("hub")), fmt(lossOf("ref")), "", "", "0"]);
+
+const out = [];
+out.push(`runs: ${runs.length} (figures are medians)  ${text("machine", {}, "cpu")}  kernel ${text("machine", {}, "kernel")}`);
+out.push("");
+out.push("send() floor, ns of sender CPU per frame (before / after the servers):");
+for (const f of floors) out.push(`  ${f.s} sockets × ${f.f} frame(s)/send: ${fmt(f.before)} / ${fmt(f.after)}`);
+out.push("");
+out.push("| scenario | hub | reference | hub/ref | hub/floor | target |");
+out.push("| --- | ---: | ---: | ---: | ---: | --- |");
+for (const r of rows) out.push(`| ${r.join(" | ")} |`);
+console.log(out.join("\n"));

@@ -1,0 +1,128 @@
+#!/usr/bin/env bash
+# The side-by-side benchmark of issue 8 in one command: builds the bench
+# targets, measures the send() floor, runs every scenario against the hub and
+# then against the reference Node socket.io server (server on core 0, load
+# generator on core 1), and prints the comparison table.
+#
+#   tests/bench/run.sh            # every scenario, under 10 minutes
+#   tests/bench/run.sh --quick    # fewer rates, shorter steps, about 2 minutes
+#   HUB_BENCH_BUILD=/work/build-bench HUB_BENCH_OUT=dir tests/bench/run.sh
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+BUILD=${HUB_BENCH_BUILD:-$(dirname "$ROOT")/build-bench}
+MODE=full
+[[ ${1:-} == --quick ]] && MODE=quick
+OUT=${HUB_BENCH_OUT:-$BUILD/bench-results/$(date +%Y%m%d-%H%M%S)-$MODE}
+mkdir -p "$OUT"
+RESULTS=$OUT/results.txt
+: >"$RESULTS"
+SERVER_CPU=0
+LOADGEN_CPU=1
+started=$(date +%s)
+
+# Both processes hold one descriptor per connection. Containers may cap the
+# hard limit; take what we can and size the big idle scenario to it.
+ulimit -n "$(ulimit -Hn)"
+FD_LIMIT=$(ulimit -n)
+
+echo "== build ($BUILD)" >&2
+cmake -S "$ROOT" -B "$BUILD" -G Ninja -DHUB_BENCH=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo >"$OUT/cmake.log"
+cmake --build "$BUILD" --target hub sendfloor loadgen hot_paths_bench >>"$OUT/cmake.log"
+HUB=$BUILD/hub/hub
+LOADGEN=$BUILD/tests/bench/loadgen
+SENDFLOOR=$BUILD/tests/bench/sendfloor
+
+{
+  echo "machine cpu=\"$(lscpu | sed -n 's/^Model name: *//p')\" kernel=$(uname -r) fd_limit=$FD_LIMIT mode=$MODE"
+  echo "machine load_before=\"$(cut -d' ' -f1-3 /proc/loadavg)\" node=$(node --version)"
+} >>"$RESULTS"
+
+if [[ $MODE == quick ]]; then
+  STEP=1; FLOOR_S=0.5; FLOOD_S=1.5
+  RATES_1K=50000,100000,200000,400000,800000
+  RATES_10K=10000,50000,100000,200000
+  RATES_ROOMS=50000,100000,200000
+  RATES_POLL=25000,50000,100000
+  BIG_IDLE=0
+else
+  STEP=2; FLOOR_S=2; FLOOD_S=3
+  RATES_1K=25000,50000,100000,150000,200000,300000,400000,600000,800000
+  RATES_10K=10000,25000,50000,75000,100000,150000,200000,300000,400000
+  RATES_ROOMS=25000,50000,100000,150000,200000,300000,400000
+  RATES_POLL=10000,25000,50000,100000,150000,200000
+  # The largest idle set the descriptor limit allows (the issue asks 50k).
+  BIG_IDLE=$(( FD_LIMIT >= 51000 ? 50000 : (FD_LIMIT - 1000) / 1000 * 1000 ))
+fi
+FRAME_BYTES=103  # the WebSocket frame of the 100-byte bench packet: 2 + "4" + 100
+
+floor() {
+  local when=$1
+  for args in "1000 1" "1000 4" "9000 1"; do
+    set -- $args
+    echo "== sendfloor $when sockets=$1 frames_per_send=$2" >&2
+    "$SENDFLOOR" --sockets "$1" --frames_per_send "$2" --frame_bytes $FRAME_BYTES --seconds $FLOOR_S \
+      --sender_cpu $SERVER_CPU --receiver_cpu $LOADGEN_CPU | sed "s/^sendfloor /sendfloor when=$when /" >>"$RESULTS"
+  done
+}
+
+SERVER_PID=
+start_server() {  # $1 = hub | ref; sets SERVER_PID, SIO_PORT, GRPC_PORT
+  local log=$OUT/$1-server.log
+  : >"$log"
+  if [[ $1 == hub ]]; then
+    taskset -c $SERVER_CPU "$HUB" --bind 127.0.0.1 --sio_port 0 --grpc_port 0 --admin_port 0 --shards 1 \
+      --max_connections 200000 --max_outbound_frames 100000 --log_level info 2>>"$log" &
+  else
+    taskset -c $SERVER_CPU node --max-old-space-size=4096 "$ROOT/tests/bench/reference_server.mjs" 2>>"$log" &
+  fi
+  SERVER_PID=$!
+  for _ in $(seq 200); do
+    grep -q "event=ready" "$log" && break
+    sleep 0.05
+  done
+  SIO_PORT=$(sed -n 's/.*service=socketio.* port=\([0-9]*\).*/\1/p' "$log" | head -1)
+  GRPC_PORT=$(sed -n 's/.*service=grpc.* port=\([0-9]*\).*/\1/p' "$log" | head -1)
+  [[ -n $SIO_PORT && -n $GRPC_PORT ]] || { echo "server $1 did not start:" >&2; cat "$log" >&2; exit 1; }
+}
+stop_server() {
+  kill "$SERVER_PID" 2>/dev/null || true
+  wait "$SERVER_PID" 2>/dev/null || true
+  SERVER_PID=
+}
+trap 'stop_server' EXIT
+
+scenario() {  # $1 = hub | ref, $2 = tag, rest = loadgen flags
+  local server=$1 tag=$2
+  shift 2
+  echo "== $server $tag ($(( $(date +%s) - started ))s)" >&2
+  start_server "$server"
+  local control=()
+  [[ $server == ref ]] && control=(--control 127.0.0.1:$SIO_PORT)
+  taskset -c $LOADGEN_CPU "$LOADGEN" --server "$server" --tag "$tag" --port "$SIO_PORT" \
+    --grpc 127.0.0.1:$GRPC_PORT --pid "$SERVER_PID" "${control[@]}" "$@" >>"$RESULTS" 2>>"$OUT/loadgen.log" ||
+    echo "   ($server $tag exited with $?)" >&2
+  stop_server
+}
+
+floor before
+for server in hub ref; do
+  scenario $server connect10k --scenario connect --clients 10000 --max_connecting 1000
+  if (( BIG_IDLE > 0 )); then
+    scenario $server connect$((BIG_IDLE / 1000))k --scenario connect --clients $BIG_IDLE --max_connecting 1000
+  fi
+  scenario $server bcast1k --scenario broadcast --clients 1000 --rates $RATES_1K --step_s $STEP
+  scenario $server coalesce1k --scenario broadcast --clients 1000 --rates 400000 --step_s $STEP \
+    --stop_on_fail 0 --half_rate 0
+  scenario $server bcast10k --scenario broadcast --clients 10000 --rates $RATES_10K --step_s $STEP
+  scenario $server rooms --scenario rooms --clients 10000 --rooms 1000 --rates $RATES_ROOMS --step_s $STEP
+  scenario $server emitto --scenario emitto --clients 1000 --seconds $FLOOD_S --in_flight 64
+  scenario $server publish --scenario publish --clients 1000 --seconds $FLOOD_S
+  scenario $server polling1k --scenario broadcast --clients 1000 --polling 1 --rates $RATES_POLL \
+    --step_s $STEP --max_connecting 200
+done
+floor after
+echo "machine load_after=\"$(cut -d' ' -f1-3 /proc/loadavg)\" elapsed_s=$(( $(date +%s) - started ))" >>"$RESULTS"
+
+node "$ROOT/tests/bench/report.mjs" "$RESULTS" | tee "$OUT/table.md"
+echo "raw figures: $RESULTS" >&2

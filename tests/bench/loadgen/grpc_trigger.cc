@@ -49,6 +49,9 @@ uint64_t GrpcTrigger::Run(const Pattern& pattern) {
   while (sent < total) {
     // Everything due by now leaves now; the first broadcast at t=0.
     const double elapsed = double(MonotonicNs() - start) / 1e9;
+    // A hub that cannot keep up slows the stream (flow control); give up
+    // once half a step late, so a saturated step stays bounded in time.
+    if (elapsed > pattern.seconds * 1.5) break;
     uint64_t due = static_cast<uint64_t>(elapsed * pattern.broadcasts_per_s) + 1;
     if (due > total) due = total;
     if (due <= sent) {
@@ -61,12 +64,23 @@ uint64_t GrpcTrigger::Run(const Pattern& pattern) {
       continue;
     }
     for (; sent < due; ++sent) {
+      if ((sent & 63) == 63 && MonotonicNs() - start > static_cast<int64_t>(pattern.seconds * 1.5e9)) {
+        break;
+      }
       const uint32_t group = GroupOf(pattern, broadcast_cursor_++);
       broadcast->mutable_selector()->clear_rooms();
       if (pattern.target == Pattern::Target::kRooms) {
         broadcast->mutable_selector()->add_rooms("r" + std::to_string(group));
       }
       FillPayload(*broadcast->mutable_payload(), group, pattern.payload_bytes);
+      if (pattern.unary) {
+        grpc::ClientContext call;
+        hub::v1::EmitResponse reply;
+        if (const grpc::Status s = stub_->Broadcast(&call, *broadcast, &reply); !s.ok()) {
+          std::fprintf(stderr, "Broadcast: %s\n", s.error_message().c_str());
+        }
+        continue;
+      }
       if (!writer->Write(request)) {
         std::fprintf(stderr, "Publish: stream broken\n");
         break;

@@ -48,6 +48,7 @@ Window Measure(ClientPool& pool, const Trigger& trigger, int server_pid, double 
   const int64_t self0 = SelfCpuNs(RUSAGE_SELF);
   const int64_t thread0 = SelfCpuNs(RUSAGE_THREAD);
   const int64_t t0 = MonotonicNs();
+  int64_t first_message = 0;
   int64_t last_message = t0;
 
   std::atomic<bool> done{false};
@@ -58,7 +59,10 @@ Window Measure(ClientPool& pool, const Trigger& trigger, int server_pid, double 
   auto poll = [&] {
     const uint64_t before = counters.messages;
     pool.Poll(1);
-    if (counters.messages != before) last_message = MonotonicNs();
+    if (counters.messages != before) {
+      last_message = MonotonicNs();
+      if (first_message == 0) first_message = last_message;
+    }
   };
   while (!done.load()) poll();
   worker.join();
@@ -69,7 +73,11 @@ Window Measure(ClientPool& pool, const Trigger& trigger, int server_pid, double 
 
   const ProcSample server1 = ReadProc(server_pid);
   Window w;
-  w.seconds = double(last_message - t0) / 1e9;
+  // Measured between the first and the last delivery, so that the latency of
+  // the first broadcast does not count against the rate; a server that falls
+  // behind stretches the span by its backlog.
+  w.seconds = first_message ? double(last_message - first_message) / 1e9 : 0;
+  w.span_seconds = double(last_message - t0) / 1e9;
   w.trigger_seconds = double(trigger_end - t0) / 1e9;
   w.expected = expected;
   w.received = counters.messages - counters.duplicates - unique0;

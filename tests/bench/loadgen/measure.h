@@ -14,7 +14,8 @@
 namespace bench {
 
 struct Window {
-  double seconds = 0;          // trigger start → last message received
+  double seconds = 0;          // first → last message received (the delivery rate's span)
+  double span_seconds = 0;     // trigger start → last message (the CPU utilisation's span)
   double trigger_seconds = 0;  // trigger start → trigger done
   uint64_t expected = 0;       // deliveries the servers should have made
   uint64_t received = 0;       // unique deliveries
@@ -29,8 +30,8 @@ struct Window {
   int64_t server_rss_kb = 0;
 
   double delivered_per_s() const { return seconds > 0 ? double(received) / seconds : 0; }
-  double server_util() const { return seconds > 0 ? server_cpu_s / seconds : 0; }
-  double loadgen_util() const { return seconds > 0 ? loadgen_cpu_s / seconds : 0; }
+  double server_util() const { return span_seconds > 0 ? server_cpu_s / span_seconds : 0; }
+  double loadgen_util() const { return span_seconds > 0 ? loadgen_cpu_s / span_seconds : 0; }
   double server_ns_per_msg() const { return received ? server_cpu_s * 1e9 / double(received) : 0; }
   double loadgen_ns_per_msg() const { return received ? loadgen_cpu_s * 1e9 / double(received) : 0; }
 };

@@ -30,6 +30,7 @@ struct Options {
   int in_flight = 64;            // EmitTo unary calls in flight
   size_t payload = 100;
   int rooms = 1000;
+  bool unary = false;            // hub: paced broadcasts as unary Broadcast calls
   std::string tag;               // scenario label in the output (default: scenario)
 };
 
@@ -72,6 +73,7 @@ inline Options ParseOptions(int argc, char** argv) {
     else if (k == "--payload") o.payload = static_cast<size_t>(std::atoi(v.c_str()));
     else if (k == "--rooms") o.rooms = std::atoi(v.c_str());
     else if (k == "--tag") o.tag = v;
+    else if (k == "--unary") o.unary = v == "1" || v == "true";
     else {
       std::fprintf(stderr, "unknown flag %s\n", k.c_str());
       std::exit(2);

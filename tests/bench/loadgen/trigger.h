@@ -16,6 +16,7 @@ struct Pattern {
   double seconds = 2;
   size_t payload_bytes = 100;
   uint32_t rooms = 0;  // kRooms: broadcast k goes to room "r<k % rooms>"
+  bool unary = false;  // hub only: one Broadcast call per broadcast, not the Publish stream
 };
 
 struct FloodResult {

@@ -55,6 +55,10 @@ else
   BIG_IDLE=$(( FD_LIMIT >= 51000 ? 50000 : (FD_LIMIT - 1000) / 1000 * 1000 ))
 fi
 FRAME_BYTES=103  # the WebSocket frame of the 100-byte bench packet: 2 + "4" + 100
+# Receivers collect every millisecond instead of sleeping in epoll_wait, so no
+# send() pays a cross-core wake-up (remote browsers never cost the server one)
+# and each recv() takes many frames; latencies include up to 1 ms of it.
+READ_INTERVAL_US=${HUB_BENCH_READ_INTERVAL_US:-1000}
 
 floor() {
   local when=$1
@@ -62,7 +66,7 @@ floor() {
     set -- $args
     echo "== sendfloor $when sockets=$1 frames_per_send=$2" >&2
     "$SENDFLOOR" --sockets "$1" --frames_per_send "$2" --frame_bytes $FRAME_BYTES --seconds $FLOOR_S \
-      --sender_cpu $SERVER_CPU --receiver_cpu $LOADGEN_CPU | sed "s/^sendfloor /sendfloor when=$when /" >>"$RESULTS"
+      --sender_cpu $SERVER_CPU --receiver_cpu $LOADGEN_CPU --read_interval_us $READ_INTERVAL_US | sed "s/^sendfloor /sendfloor when=$when /" >>"$RESULTS"
   done
 }
 
@@ -100,7 +104,8 @@ scenario() {  # $1 = hub | ref, $2 = tag, rest = loadgen flags
   local control=()
   [[ $server == ref ]] && control=(--control 127.0.0.1:$SIO_PORT)
   taskset -c $LOADGEN_CPU "$LOADGEN" --server "$server" --tag "$tag" --port "$SIO_PORT" \
-    --grpc 127.0.0.1:$GRPC_PORT --pid "$SERVER_PID" "${control[@]}" "$@" >>"$RESULTS" 2>>"$OUT/loadgen.log" ||
+    --grpc 127.0.0.1:$GRPC_PORT --pid "$SERVER_PID" --read_interval_us $READ_INTERVAL_US "${control[@]}" "$@" \
+    >>"$RESULTS" 2>>"$OUT/loadgen.log" ||
     echo "   ($server $tag exited with $?)" >&2
   stop_server
 }

@@ -35,6 +35,9 @@ struct Options {
   double seconds = 2.0;
   int sender_cpu = 0;
   int receiver_cpu = 1;
+  // As the load generator's --read_interval_us: 0 blocks in epoll_wait (each
+  // frame may wake the receiver, a cost the sender pays); >0 polls.
+  int read_interval_us = 0;
 };
 
 [[noreturn]] void Die(const char* what) {
@@ -68,6 +71,7 @@ Options Parse(int argc, char** argv) {
     else if (key == "--seconds") o.seconds = std::atof(value);
     else if (key == "--sender_cpu") o.sender_cpu = std::atoi(value);
     else if (key == "--receiver_cpu") o.receiver_cpu = std::atoi(value);
+    else if (key == "--read_interval_us") o.read_interval_us = std::atoi(value);
     else {
       std::fprintf(stderr, "unknown flag %s\n", key.c_str());
       std::exit(2);
@@ -102,7 +106,7 @@ void MakePairs(int n, std::vector<int>& senders, std::vector<int>& receivers) {
 }
 
 // Drains every receiving socket until told to stop; many frames per read.
-void Receive(const std::vector<int>& receivers, int cpu, std::atomic<bool>& stop) {
+void Receive(const std::vector<int>& receivers, int cpu, int interval_us, std::atomic<bool>& stop) {
   Pin(cpu);
   const int ep = epoll_create1(0);
   for (int fd : receivers) {
@@ -114,7 +118,8 @@ void Receive(const std::vector<int>& receivers, int cpu, std::atomic<bool>& stop
   std::vector<epoll_event> events(1024);
   std::vector<char> buffer(1 << 16);
   while (!stop.load(std::memory_order_relaxed)) {
-    const int n = epoll_wait(ep, events.data(), static_cast<int>(events.size()), 50);
+    if (interval_us > 0) std::this_thread::sleep_for(std::chrono::microseconds(interval_us));
+    const int n = epoll_wait(ep, events.data(), static_cast<int>(events.size()), interval_us > 0 ? 0 : 50);
     for (int i = 0; i < n; ++i) {
       while (read(events[i].data.fd, buffer.data(), buffer.size()) > 0) {
       }
@@ -131,7 +136,7 @@ int main(int argc, char** argv) {
   MakePairs(o.sockets, senders, receivers);
 
   std::atomic<bool> stop{false};
-  std::thread receiver(Receive, std::cref(receivers), o.receiver_cpu, std::ref(stop));
+  std::thread receiver(Receive, std::cref(receivers), o.receiver_cpu, o.read_interval_us, std::ref(stop));
   Pin(o.sender_cpu);
 
   const std::string burst(static_cast<size_t>(o.frame_bytes) * o.frames_per_send, 'x');
@@ -159,9 +164,9 @@ int main(int argc, char** argv) {
 
   const int64_t frames = sends * o.frames_per_send;
   std::printf(
-      "sendfloor sockets=%d frames_per_send=%d frame_bytes=%d frames=%lld would_block=%lld "
+      "sendfloor sockets=%d frames_per_send=%d frame_bytes=%d read_interval_us=%d frames=%lld would_block=%lld "
       "frames_per_s=%.0f cpu_util=%.2f ns_per_frame=%.0f ns_per_send=%.0f\n",
-      o.sockets, o.frames_per_send, o.frame_bytes, static_cast<long long>(frames),
+      o.sockets, o.frames_per_send, o.frame_bytes, o.read_interval_us, static_cast<long long>(frames),
       static_cast<long long>(would_block), frames / wall, cpu_ns / 1e9 / wall,
       frames ? double(cpu_ns) / frames : 0.0, sends ? double(cpu_ns) / sends : 0.0);
   return 0;

@@ -12,6 +12,7 @@
 #include <charconv>
 #include <cstdio>
 #include <cstring>
+#include <ctime>
 
 #include "bench_payload.h"
 #include "proc_stats.h"
@@ -131,8 +132,23 @@ void ClientPool::Poll(int timeout_ms) {
     StartConnect(clients_[next_to_connect_++]);
   }
   epoll_event events[512];
-  const int n = epoll_wait(epoll_fd_, events, 512, timeout_ms);
-  for (int i = 0; i < n; ++i) OnEvent(clients_[events[i].data.u32], events[i].events);
+  if (options_.read_interval_us <= 0) {
+    const int n = epoll_wait(epoll_fd_, events, 512, timeout_ms);
+    for (int i = 0; i < n; ++i) OnEvent(clients_[events[i].data.u32], events[i].events);
+    return;
+  }
+  const int64_t now = MonotonicNs();
+  if (now < next_read_ns_) {
+    const int64_t wait = next_read_ns_ - now;
+    timespec ts{wait / 1000000000, wait % 1000000000};
+    nanosleep(&ts, nullptr);
+  }
+  next_read_ns_ = std::max(now, next_read_ns_) + int64_t{options_.read_interval_us} * 1000;
+  int n;
+  do {
+    n = epoll_wait(epoll_fd_, events, 512, 0);
+    for (int i = 0; i < n; ++i) OnEvent(clients_[events[i].data.u32], events[i].events);
+  } while (n == 512);
 }
 
 void ClientPool::OnEvent(Client& c, uint32_t events) {

@@ -20,6 +20,7 @@ struct Options {
   bool polling = false;
   int sources = 8;
   int max_connecting = 1000;
+  int read_interval_us = 0;      // see PoolOptions::read_interval_us
   std::vector<double> rates;     // deliveries/s, ramp steps
   bool stop_on_fail = true;
   bool half_rate = true;         // after a ramp, run at half the max sustained rate
@@ -62,6 +63,7 @@ inline Options ParseOptions(int argc, char** argv) {
     else if (k == "--polling") o.polling = v == "1" || v == "true";
     else if (k == "--sources") o.sources = std::atoi(v.c_str());
     else if (k == "--max_connecting") o.max_connecting = std::atoi(v.c_str());
+    else if (k == "--read_interval_us") o.read_interval_us = std::atoi(v.c_str());
     else if (k == "--rates") o.rates = ParseList(v);
     else if (k == "--stop_on_fail") o.stop_on_fail = v == "1" || v == "true";
     else if (k == "--half_rate") o.half_rate = v == "1" || v == "true";

@@ -22,6 +22,7 @@ PoolOptions PoolFor(const Options& o) {
   p.polling = o.polling;
   p.source_addresses = o.sources;
   p.max_connecting = o.max_connecting;
+  p.read_interval_us = o.read_interval_us;
   return p;
 }
 

@@ -26,6 +26,8 @@ using hub::engineio::SharedFrame;
 const std::vector<std::string> kArgs = {"7", "123456", "9876543210123",
                                         "\"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\""};
 const std::string kEventText = "2[\"m\",7,123456,9876543210123,\"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\"]";
+// The same as one Engine.IO MESSAGE packet ("4" + Socket.IO packet).
+const std::string kEnginePacket = std::string(1, '4').append(kEventText);
 
 void BM_SocketIoDecodeEvent(benchmark::State& state) {
   hub::socketio::DecodeLimits limits;
@@ -67,7 +69,7 @@ std::string MaskedClientFrame(const std::string& payload) {
 void BM_WsDecodeClientFrames(benchmark::State& state) {
   // 16 frames per read, as a busy client connection delivers them.
   std::string bytes;
-  const std::string frame = MaskedClientFrame("4" + kEventText);
+  const std::string frame = MaskedClientFrame(kEnginePacket);
   for (int i = 0; i < 16; ++i) bytes += frame;
   hub::engineio::WsFrameDecoder decoder(1 << 20);
   std::vector<hub::engineio::WsMessage> out;
@@ -85,7 +87,7 @@ BENCHMARK(BM_WsDecodeClientFrames);
 
 void BM_WsEncodeServerFrame(benchmark::State& state) {
   for (auto _ : state) {
-    auto frame = hub::engineio::EncodeWsFrame(hub::engineio::WsOpcode::kText, "4" + kEventText);
+    auto frame = hub::engineio::EncodeWsFrame(hub::engineio::WsOpcode::kText, kEnginePacket);
     benchmark::DoNotOptimize(frame);
   }
 }

@@ -6,7 +6,7 @@
 // hub is started from it alone (chroot when root, else through its own
 // loader) and its HEALTHCHECK program is run against it.
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync, existsSync, readdirSync, readFileSync } from "node:fs";
+import { cpSync, mkdtempSync, rmSync, existsSync, readdirSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
@@ -138,6 +138,26 @@ describe("Dockerfile", { timeout: 180_000 }, () => {
     for (const m of cmake.matchAll(/^\s*include\(([\w/.]+\.cmake)\)/gm)) needed.add(m[1].split("/")[0]);
     for (const n of needed) assert.ok(allowed.includes(n), `.dockerignore must allow ${n}`);
     assert.ok(!allowed.includes("build") && !allowed.includes("node_modules"));
+  });
+
+  test("the context .dockerignore admits is enough for the Dockerfile's CMake configure", async () => {
+    // Copy what the allow-list admits into a scratch context, then run the
+    // Dockerfile's configure step there (configure only: the build itself is
+    // the one every other test uses).
+    const dir = mkdtempSync(join(tmpdir(), "hub-context-"));
+    try {
+      const lines = readText(".dockerignore").split("\n").map((l) => l.trim()).filter((l) => l.startsWith("!"));
+      for (const l of lines) {
+        const rel = l.slice(1).replace(/\/$/, "");
+        cpSync(join(ROOT, rel), join(dir, "src", rel), { recursive: true });
+      }
+      const configure = /(cmake -S \. -B \S+ [^&\n]*)/.exec(runText)[1].trim().split(/\s+/);
+      const args = configure.slice(1).map((a) => (a === "." ? join(dir, "src") : a.startsWith("/") ? join(dir, a) : a));
+      const { code, stdout, stderr } = await run("cmake", args, { timeout: 120_000 });
+      assert.equal(code, 0, stdout + stderr);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   describe("the runtime root filesystem, assembled here", () => {

@@ -6,6 +6,7 @@
 
 #include <fstream>
 #include <functional>
+#include <limits>
 #include <map>
 
 #include "prometheus/collectable.h"
@@ -108,6 +109,29 @@ class ShardCollector : public prometheus::Collectable {
     by_label("hub_frames_dropped_total", "Outbound frames not delivered, by reason.", "reason",
              kDropReasonCount, &ShardStats::frames_dropped,
              [](size_t i) { return DropReasonName(static_cast<DropReason>(i)); });
+    auto histogram = [&](std::string name, std::string help, ShardHistogram ShardStats::*field) {
+      auto family = Family(std::move(name), std::move(help), MetricType::Histogram);
+      const auto& bounds = (shards_[0].*field).bounds();
+      ClientMetric metric;
+      uint64_t cumulative = 0;
+      for (size_t i = 0; i <= bounds.size(); ++i) {
+        for (int s = 0; s < count_; ++s) cumulative += (shards_[s].*field).bucket(i);
+        ClientMetric::Bucket bucket;
+        bucket.cumulative_count = cumulative;
+        bucket.upper_bound = i < bounds.size() ? bounds[i] : std::numeric_limits<double>::infinity();
+        metric.histogram.bucket.push_back(bucket);
+      }
+      for (int s = 0; s < count_; ++s) {
+        metric.histogram.sample_count += (shards_[s].*field).count();
+        metric.histogram.sample_sum += (shards_[s].*field).sum();
+      }
+      family.metric.push_back(std::move(metric));
+      out.push_back(std::move(family));
+    };
+    histogram("hub_heartbeat_pong_latency_seconds", "Time from an Engine.IO PING to its PONG.",
+              &ShardStats::pong_latency);
+    histogram("hub_outbound_queue_depth", "Frames queued on a connection when its transport writes.",
+              &ShardStats::queue_depth);
     single("hub_heartbeat_pings_total", "Engine.IO PINGs sent.", MetricType::Counter,
            &ShardStats::pings_sent);
     single("hub_heartbeat_pongs_total", "Engine.IO PONGs received.", MetricType::Counter,

@@ -11,6 +11,7 @@ const char* DropReasonName(DropReason reason) {
     case DropReason::kQueueFull: return "queue_full";
     case DropReason::kVolatile: return "volatile";
     case DropReason::kClosed: return "closed";
+    case DropReason::kSlowClient: return "slow_client";
   }
   return "unknown";
 }

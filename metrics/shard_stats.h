@@ -6,6 +6,7 @@
 
 #include <array>
 #include <atomic>
+#include <bit>
 #include <cstdint>
 #include <mutex>
 #include <string>
@@ -41,8 +42,12 @@ inline constexpr size_t kTransportKindCount = 2;
 const char* TransportKindName(TransportKind kind);
 
 // Why an outbound frame was not delivered.
-enum class DropReason : uint8_t { kQueueFull = 0, kVolatile = 1, kClosed = 2 };
-inline constexpr size_t kDropReasonCount = 3;
+// kQueueFull: a full queue under the drop policy (the frame is lost, the
+// client stays); kSlowClient: a full queue under the disconnect policy (the
+// frame and everything queued are lost with the client); kVolatile: skipped
+// by a volatile broadcast; kClosed: sent to or queued on a closing session.
+enum class DropReason : uint8_t { kQueueFull = 0, kVolatile = 1, kClosed = 2, kSlowClient = 3 };
+inline constexpr size_t kDropReasonCount = 4;
 const char* DropReasonName(DropReason reason);
 
 // Why a handshake was refused.
@@ -71,6 +76,36 @@ class NamespaceGauge {
   int64_t other_ = 0;
 };
 
+// A histogram one shard writes and the scrape merges: a counter per bucket
+// (upper bounds fixed at construction), a count and a sum.
+class ShardHistogram {
+ public:
+  explicit ShardHistogram(std::vector<double> bounds)
+      : bounds_(std::move(bounds)), buckets_(bounds_.size() + 1) {}
+
+  void Observe(double value) {
+    size_t i = 0;
+    while (i < bounds_.size() && value > bounds_[i]) ++i;
+    buckets_[i].Add();
+    count_.Add();
+    // Single writer: a plain read-modify-write of the bits is race-free.
+    const double sum = std::bit_cast<double>(sum_bits_.load(std::memory_order_relaxed)) + value;
+    sum_bits_.store(std::bit_cast<uint64_t>(sum), std::memory_order_relaxed);
+  }
+
+  const std::vector<double>& bounds() const { return bounds_; }
+  // Non-cumulative count of bucket i (the last one is +Inf).
+  uint64_t bucket(size_t i) const { return buckets_[i].Get(); }
+  uint64_t count() const { return count_.Get(); }
+  double sum() const { return std::bit_cast<double>(sum_bits_.load(std::memory_order_relaxed)); }
+
+ private:
+  const std::vector<double> bounds_;
+  std::vector<ShardCounter> buckets_;
+  ShardCounter count_;
+  std::atomic<uint64_t> sum_bits_{0};
+};
+
 // alignas keeps two shards' counters off one cache line.
 struct alignas(64) ShardStats {
   std::array<ShardGauge, kTransportKindCount> connections;
@@ -85,6 +120,10 @@ struct alignas(64) ShardStats {
   std::array<ShardCounter, kTransportKindCount> bytes_in;
   std::array<ShardCounter, kTransportKindCount> bytes_out;
   std::array<ShardCounter, kDropReasonCount> frames_dropped;
+  // Time from PING to PONG, seconds.
+  ShardHistogram pong_latency{{0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10}};
+  // Frames queued on a connection each time its transport writes.
+  ShardHistogram queue_depth{{0, 1, 2, 4, 8, 16, 32, 64, 128, 256, 1024, 4096, 16384}};
   ShardCounter pings_sent;
   ShardCounter pongs_received;
   ShardCounter heartbeat_timeouts;

@@ -61,12 +61,16 @@ Session::SendResult Session::Send(SharedFrame frame) {
   }
   if (queue_.size() >= options_.max_outbound_frames ||
       queued_bytes_ + frame->size() > options_.max_outbound_bytes) {
-    stats_.frames_dropped[static_cast<size_t>(metrics::DropReason::kQueueFull)].Add();
     if (options_.disconnect_on_overflow) {
-      // A client that stops reading must not hold memory without bound.
+      // A client that stops reading must not hold memory without bound: it
+      // goes, with this frame and everything queued for it.
+      stats_.frames_dropped[static_cast<size_t>(metrics::DropReason::kSlowClient)].Add(1 + queue_.size());
+      queue_.clear();
+      queued_bytes_ = 0;
       Close(DisconnectReason::kForcedClose, /*flush=*/false);
       return SendResult::kClosed;
     }
+    stats_.frames_dropped[static_cast<size_t>(metrics::DropReason::kQueueFull)].Add();
     return SendResult::kDropped;
   }
   const bool was_empty = queue_.empty();
@@ -87,6 +91,7 @@ bool Session::HasRoomFor(size_t frames, size_t bytes) const {
 }
 
 void Session::TakeFrames(std::vector<SharedFrame>& out, size_t max_frames, size_t max_bytes) {
+  if (!queue_.empty()) stats_.queue_depth.Observe(static_cast<double>(queue_.size()));
   size_t bytes = 0;
   const size_t kind = static_cast<size_t>(transport_kind_);
   while (!queue_.empty() && max_frames > 0 && (bytes == 0 || bytes + queue_.front()->size() <= max_bytes)) {
@@ -112,6 +117,8 @@ void Session::OnPacket(const Packet& packet) {
       stats_.pongs_received.Add();
       if (awaiting_pong_) {
         awaiting_pong_ = false;
+        stats_.pong_latency.Observe(
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - ping_sent_at_).count());
         SchedulePing();
       }
       return;
@@ -149,6 +156,7 @@ void Session::OnHeartbeatTimer() {
     return;
   }
   awaiting_pong_ = true;
+  ping_sent_at_ = std::chrono::steady_clock::now();
   stats_.pings_sent.Add();
   Send(PingFrame());
   heartbeat_timer_.expires_after(options_.ping_timeout);

@@ -108,6 +108,7 @@ class Session : public std::enable_shared_from_this<Session> {
 
   boost::asio::steady_timer heartbeat_timer_;
   bool awaiting_pong_ = false;
+  std::chrono::steady_clock::time_point ping_sent_at_;
   bool closed_ = false;
 };
 

@@ -134,6 +134,7 @@ describe('metrics move with what they count', { timeout: 60_000 }, () => {
     await waitMetric(hub, 'hub_disconnects_total', '{reason="ping timeout"}', 1);
     await waitMetric(hub, 'hub_heartbeat_pings_total', null, pings + 2);
     await waitMetric(hub, 'hub_heartbeat_pongs_total', null, pongs + 1);
+    await waitMetric(hub, 'hub_heartbeat_pong_latency_seconds_count', null, 1);
   }));
 
   it('refused handshakes by reason', t(async () => {
@@ -151,7 +152,7 @@ describe('metrics move with what they count', { timeout: 60_000 }, () => {
     const sid = JSON.parse(connectReply.slice(2)).sid;
     raw.ws._socket.pause(); // stop reading: the kernel buffers fill, then the hub's queue
     const big = json('x'.repeat(200_000));
-    const before = metricValue(await scrape(hub), 'hub_frames_dropped_total', '{reason="queue_full"}');
+    const before = metricValue(await scrape(hub), 'hub_frames_dropped_total', '{reason="slow_client"}');
     for (let i = 0; i < 60; i++) {
       try {
         await backend.emitTo({ namespace: '/', socket_ids: [sid], payload: { event: 'big', args: [big] } });
@@ -160,7 +161,10 @@ describe('metrics move with what they count', { timeout: 60_000 }, () => {
         throw err;
       }
     }
-    await waitMetric(hub, 'hub_frames_dropped_total', '{reason="queue_full"}', before + 1);
+    await waitMetric(hub, 'hub_frames_dropped_total', '{reason="slow_client"}', before + 1);
+    const depth = await scrape(hub);
+    assert.ok(metricValue(depth, 'hub_outbound_queue_depth_count') > 0, 'queue depth observed');
+    assert.ok(metricValue(depth, 'hub_outbound_queue_depth_bucket', '{le="+Inf"}') > 0);
     await waitMetric(hub, 'hub_disconnects_total', '{reason="forced close"}', 1);
     raw.ws.terminate();
   }));

@@ -50,8 +50,9 @@ fi
 
 HUB_PID=""
 BACKEND_PID=""
+# shellcheck disable=SC2317  # invoked by the EXIT trap
 cleanup() {
-  [[ -n "$BACKEND_PID" ]] && kill "$BACKEND_PID" 2>/dev/null || true
+  if [[ -n "$BACKEND_PID" ]]; then kill "$BACKEND_PID" 2>/dev/null || true; fi
   if [[ -n "$HUB_PID" ]]; then
     kill -TERM "$HUB_PID" 2>/dev/null || true
     for _ in $(seq 50); do kill -0 "$HUB_PID" 2>/dev/null || break; sleep 0.1; done

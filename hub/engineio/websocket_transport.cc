@@ -11,6 +11,8 @@ constexpr size_t kMaxFramesPerWrite = 256;
 constexpr size_t kMaxBytesPerWrite = 1 << 20;
 // After our close frame, how long the peer gets to answer before we cut.
 constexpr auto kCloseLinger = std::chrono::seconds(2);
+constexpr size_t kShardReadBufferBytes = 64 * 1024;
+constexpr int kMaxReadsPerWakeup = 4;
 }  // namespace
 
 WebSocketTransport::WebSocketTransport(boost::asio::ip::tcp::socket socket, std::string leftover,
@@ -32,6 +34,8 @@ void WebSocketTransport::Run(std::shared_ptr<Session> session) {
   session_ = std::move(session);
   boost::system::error_code ignored;
   socket_.set_option(boost::asio::ip::tcp::no_delay(true), ignored);
+  // Reads happen after a readiness wait, straight into the shard's buffer.
+  socket_.non_blocking(true, ignored);
   if (!leftover_.empty()) {
     std::string bytes = std::move(leftover_);
     Consume(bytes);
@@ -74,11 +78,37 @@ void WebSocketTransport::HandleProbePacket(const Packet& packet) {
   Close(ws_close::kProtocolError, "invalid upgrade packet", /*flush=*/false);
 }
 
+namespace {
+// One read buffer per shard thread instead of one per connection: a
+// connection waits for readability with no buffer of its own and reads into
+// this one only when bytes are there (an idle connection then costs a few
+// hundred bytes instead of a 16 KiB buffer).
+char* ShardReadBuffer() {
+  thread_local std::unique_ptr<char[]> buffer(new char[kShardReadBufferBytes]);
+  return buffer.get();
+}
+}  // namespace
+
 void WebSocketTransport::ReadMore() {
-  socket_.async_read_some(
-      boost::asio::buffer(read_buffer_),
-      [self = shared_from_this()](const boost::system::error_code& ec, size_t n) {
+  socket_.async_wait(
+      boost::asio::ip::tcp::socket::wait_read,
+      [self = shared_from_this()](const boost::system::error_code& wait_error) {
         if (self->terminated_) return;
+        boost::system::error_code ec = wait_error;
+        char* buffer = ShardReadBuffer();
+        // Drain what is there now (bounded, so one busy peer cannot starve
+        // the shard), then wait again.
+        for (int round = 0; !ec && round < kMaxReadsPerWakeup; ++round) {
+          const size_t n = self->socket_.read_some(boost::asio::buffer(buffer, kShardReadBufferBytes), ec);
+          if (ec == boost::asio::error::would_block || ec == boost::asio::error::try_again) {
+            ec = {};
+            break;
+          }
+          if (ec) break;
+          self->Consume(std::string_view(buffer, n));
+          if (self->terminated_) return;
+          if (n < kShardReadBufferBytes) break;  // drained
+        }
         if (ec) {
           // EOF or reset: the client went away (after our close frame, that
           // is the expected end of the closing handshake).
@@ -86,8 +116,7 @@ void WebSocketTransport::ReadMore() {
           self->Terminate();
           return;
         }
-        self->Consume(std::string_view(self->read_buffer_.data(), n));
-        if (!self->terminated_) self->ReadMore();
+        self->ReadMore();
       });
 }
 

@@ -55,7 +55,6 @@ class WebSocketTransport : public Transport,
   std::string leftover_;
   WsFrameDecoder decoder_;
   std::shared_ptr<Session> session_;
-  std::array<char, 16384> read_buffer_;
   std::vector<WsMessage> messages_;
 
   std::deque<std::string> control_frames_;  // pongs and the close frame go first

@@ -47,6 +47,11 @@ WsClose ParseWsClosePayload(std::string_view payload) {
   return {code, payload.substr(2)};
 }
 
+namespace {
+// Capacity an idle decoder may keep between reads.
+constexpr size_t kRetainedBufferBytes = 512;
+}  // namespace
+
 WsFrameDecoder::WsFrameDecoder(size_t max_message_bytes)
     : max_message_bytes_(max_message_bytes) {}
 
@@ -75,6 +80,15 @@ std::optional<WsError> WsFrameDecoder::Feed(std::string_view bytes,
   if (close_received_) {
     std::string().swap(buffer_);
     read_pos_ = 0;
+  } else if (read_pos_ == buffer_.size()) {
+    // Everything consumed: an idle connection should not keep the buffer a
+    // burst or a big message grew (memory per idle connection matters).
+    read_pos_ = 0;
+    if (buffer_.capacity() > kRetainedBufferBytes) {
+      std::string().swap(buffer_);
+    } else {
+      buffer_.clear();
+    }
   }
   return std::nullopt;
 }

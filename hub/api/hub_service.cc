@@ -51,12 +51,18 @@ AckWait AckTimeout(const grpc::CallbackServerContext& context, uint32_t timeout_
 
 }  // namespace
 
+std::optional<grpc::Status> HubService::Admit(const grpc::CallbackServerContext& context,
+                                              bool refuse_while_draining) const {
+  if (auto auth = CheckBearerToken(context, options_.token); !auth.ok()) return auth;
+  if (refuse_while_draining && core_.draining()) return kDraining;
+  return std::nullopt;
+}
+
 grpc::ServerUnaryReactor* HubService::EmitTo(grpc::CallbackServerContext* context,
                                              const hub::v1::EmitToRequest* request,
                                              hub::v1::EmitResponse* response) {
   auto call = std::make_shared<UnaryCall>(context, metrics_, "EmitTo");
-  if (auto auth = CheckBearerToken(*context, options_.token); !auth.ok()) return call->Finish(auth);
-  if (core_.draining()) return call->Finish(kDraining);
+  if (auto refused = Admit(*context, /*refuse_while_draining=*/true)) return call->Finish(*refused);
   if (request->socket_ids().empty()) {
     return call->Finish(grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "socket_ids is empty"));
   }
@@ -85,8 +91,7 @@ grpc::ServerUnaryReactor* HubService::Broadcast(grpc::CallbackServerContext* con
                                                 const hub::v1::BroadcastRequest* request,
                                                 hub::v1::EmitResponse* response) {
   auto call = std::make_shared<UnaryCall>(context, metrics_, "Broadcast");
-  if (auto auth = CheckBearerToken(*context, options_.token); !auth.ok()) return call->Finish(auth);
-  if (core_.draining()) return call->Finish(kDraining);
+  if (auto refused = Admit(*context, /*refuse_while_draining=*/true)) return call->Finish(*refused);
   auto selection = ToSelection(request->selector());
   if (!selection.ok()) return call->Finish(selection.status());
   auto emit = ToEmit(selection->nsp, request->payload());
@@ -107,8 +112,7 @@ grpc::ServerUnaryReactor* HubService::EmitWithAck(grpc::CallbackServerContext* c
                                                   const hub::v1::EmitWithAckRequest* request,
                                                   hub::v1::EmitWithAckResponse* response) {
   auto call = std::make_shared<UnaryCall>(context, metrics_, "EmitWithAck");
-  if (auto auth = CheckBearerToken(*context, options_.token); !auth.ok()) return call->Finish(auth);
-  if (core_.draining()) return call->Finish(kDraining);
+  if (auto refused = Admit(*context, /*refuse_while_draining=*/true)) return call->Finish(*refused);
   auto selection = ToSelection(request->selector());
   if (!selection.ok()) return call->Finish(selection.status());
   auto emit = ToEmit(selection->nsp, request->payload(), core_.NextAckId());
@@ -152,8 +156,7 @@ grpc::ServerUnaryReactor* HubService::Ack(grpc::CallbackServerContext* context,
                                           const hub::v1::AckRequest* request,
                                           hub::v1::AckResponse* response) {
   auto call = std::make_shared<UnaryCall>(context, metrics_, "Ack");
-  if (auto auth = CheckBearerToken(*context, options_.token); !auth.ok()) return call->Finish(auth);
-  if (core_.draining()) return call->Finish(kDraining);
+  if (auto refused = Admit(*context, /*refuse_while_draining=*/true)) return call->Finish(*refused);
   auto nsp = socketio::NormalizeNamespace(request->namespace_());
   if (!nsp.ok()) return call->Finish(nsp.status());
   std::vector<std::string> args(request->args().begin(), request->args().end());
@@ -200,8 +203,7 @@ grpc::ServerUnaryReactor* HubService::UpdateRooms(grpc::CallbackServerContext* c
                                                   const hub::v1::RoomsRequest* request,
                                                   hub::v1::RoomsResponse* response, bool join) {
   auto call = std::make_shared<UnaryCall>(context, metrics_, method);
-  if (auto auth = CheckBearerToken(*context, options_.token); !auth.ok()) return call->Finish(auth);
-  if (core_.draining()) return call->Finish(kDraining);
+  if (auto refused = Admit(*context, /*refuse_while_draining=*/true)) return call->Finish(*refused);
   auto selection = ToSelection(request->selector());
   if (!selection.ok()) return call->Finish(selection.status());
   if (request->rooms().empty()) {
@@ -233,8 +235,7 @@ grpc::ServerUnaryReactor* HubService::DisconnectSockets(grpc::CallbackServerCont
                                                         const hub::v1::DisconnectRequest* request,
                                                         hub::v1::DisconnectResponse* response) {
   auto call = std::make_shared<UnaryCall>(context, metrics_, "DisconnectSockets");
-  if (auto auth = CheckBearerToken(*context, options_.token); !auth.ok()) return call->Finish(auth);
-  if (core_.draining()) return call->Finish(kDraining);
+  if (auto refused = Admit(*context, /*refuse_while_draining=*/true)) return call->Finish(*refused);
   auto selection = ToSelection(request->selector());
   if (!selection.ok()) return call->Finish(selection.status());
   auto* reactor = call->reactor();
@@ -250,7 +251,7 @@ grpc::ServerUnaryReactor* HubService::ListSockets(grpc::CallbackServerContext* c
                                                   const hub::v1::ListSocketsRequest* request,
                                                   hub::v1::ListSocketsResponse* response) {
   auto call = std::make_shared<UnaryCall>(context, metrics_, "ListSockets");
-  if (auto auth = CheckBearerToken(*context, options_.token); !auth.ok()) return call->Finish(auth);
+  if (auto refused = Admit(*context, /*refuse_while_draining=*/false)) return call->Finish(*refused);
   auto selection = ToSelection(request->selector());
   if (!selection.ok()) return call->Finish(selection.status());
   const uint32_t page_size =

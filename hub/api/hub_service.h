@@ -3,6 +3,7 @@
 // shards have answered. No RPC thread ever waits on a shard.
 #pragma once
 
+#include <optional>
 #include <string>
 
 #include "hub/api/drain_controller.h"
@@ -62,6 +63,10 @@ class HubService final : public hub::v1::Hub::CallbackService {
                                      hub::v1::ShutdownResponse* response) override;
 
  private:
+  // The checks every call starts with: the bearer token, and (for calls
+  // that emit or change state) the drain. An error status refuses the call.
+  std::optional<grpc::Status> Admit(const grpc::CallbackServerContext& context,
+                                    bool refuse_while_draining) const;
   grpc::ServerUnaryReactor* UpdateRooms(grpc::CallbackServerContext* context, const char* method,
                                         const hub::v1::RoomsRequest* request,
                                         hub::v1::RoomsResponse* response, bool join);

@@ -258,7 +258,12 @@ void RedisAdapter::UpdateRooms(core::Selection selection, std::vector<std::strin
   request.names = rooms;
   const std::string nsp = selection.nsp;
   local_.UpdateRooms(std::move(selection), std::move(rooms), join, [gather](uint64_t n) { gather->Complete(0, n); });
-  bus_.Post([this, gather, nsp, request = std::move(request)]() mutable {
+  RequestCountFromPeers(nsp, std::move(request), "rooms", gather);
+}
+
+void RedisAdapter::RequestCountFromPeers(const std::string& nsp, RoomsRequest request, const char* kind,
+                                         std::shared_ptr<core::Gather<uint64_t>> gather) {
+  bus_.Post([this, gather, nsp, kind, request = std::move(request)]() mutable {
     std::vector<std::string> peers = bus_.membership().Peers();
     if (!peers.empty()) request.request_id = bus_.NextRequestId();
     const std::string id = request.request_id;
@@ -269,7 +274,7 @@ void RedisAdapter::UpdateRooms(core::Selection selection, std::vector<std::strin
     }
     auto total = std::make_shared<uint64_t>(0);
     bus_.Await(
-        id, "rooms", std::move(peers), bus_.options().request_timeout,
+        id, kind, std::move(peers), bus_.options().request_timeout,
         [total](const std::string&, const MsgValue* answer) {
           if (answer != nullptr) *total += static_cast<uint64_t>(answer->IntOr("n"));
           return true;
@@ -292,24 +297,7 @@ void RedisAdapter::Disconnect(core::Selection selection, bool close_connection,
   request.close = close_connection;
   const std::string nsp = selection.nsp;
   local_.Disconnect(std::move(selection), close_connection, [gather](uint64_t n) { gather->Complete(0, n); });
-  bus_.Post([this, gather, nsp, request = std::move(request)]() mutable {
-    std::vector<std::string> peers = bus_.membership().Peers();
-    if (!peers.empty()) request.request_id = bus_.NextRequestId();
-    const std::string id = request.request_id;
-    const bool sent = bus_.Publish(RequestChannel(nsp), EncodeRoomsRequest(request), "request");
-    if (!sent || peers.empty()) {
-      gather->Complete(1, 0);
-      return;
-    }
-    auto total = std::make_shared<uint64_t>(0);
-    bus_.Await(
-        id, "disconnect", std::move(peers), bus_.options().request_timeout,
-        [total](const std::string&, const MsgValue* answer) {
-          if (answer != nullptr) *total += static_cast<uint64_t>(answer->IntOr("n"));
-          return true;
-        },
-        [gather, total] { gather->Complete(1, *total); });
-  });
+  RequestCountFromPeers(nsp, std::move(request), "disconnect", gather);
 }
 
 void RedisAdapter::ListSockets(core::Selection selection, size_t page_size, std::string page_token,

@@ -12,6 +12,7 @@
 
 #include "hub/cluster/adapter_wire.h"
 #include "hub/cluster/cluster_bus.h"
+#include "hub/core/gather.h"
 #include "hub/core/hub_core.h"
 
 namespace hub::cluster {
@@ -58,6 +59,10 @@ class RedisAdapter : public core::Adapter {
   void ListAppend(std::shared_ptr<ListState> state, size_t index, std::vector<core::SocketSummary> sockets,
                   const std::string& next_local_token);
   void Reply(const std::string& to, const std::string& id, MsgWriter& fields, uint32_t field_count);
+  // Sends a join/leave/disconnect request to every replica and completes
+  // slot 1 of `gather` with the sockets the peers report. Any thread.
+  void RequestCountFromPeers(const std::string& nsp, RoomsRequest request, const char* kind,
+                             std::shared_ptr<core::Gather<uint64_t>> gather);
 
   void OnBroadcast(std::string_view payload);
   void OnRoomsRequest(const std::string& channel, std::string_view payload);

@@ -1,6 +1,7 @@
 #include "hub/cluster/redis_link.h"
 
 #include <algorithm>
+#include <cstring>
 
 #include "absl/strings/numbers.h"
 #include "hub/base/log.h"
@@ -168,28 +169,20 @@ bool RedisLink::Command(const std::vector<std::string>& argv, OnReply on_reply) 
 }
 
 bool RedisLink::Subscribe(const std::vector<std::string>& channels) {
-  if (!connected_ || context_ == nullptr || channels.empty()) return false;
-  std::vector<std::string> argv{"SUBSCRIBE"};
-  argv.insert(argv.end(), channels.begin(), channels.end());
-  std::vector<const char*> args;
-  std::vector<size_t> lengths;
-  for (const auto& arg : argv) {
-    args.push_back(arg.data());
-    lengths.push_back(arg.size());
-  }
-  return redisAsyncCommandArgv(context_, &RedisLink::OnSubscriptionReply, nullptr,
-                               static_cast<int>(args.size()), args.data(), lengths.data()) == REDIS_OK;
+  return SendSubscription("SUBSCRIBE", channels);
 }
 
 bool RedisLink::PSubscribe(const std::vector<std::string>& patterns) {
-  if (!connected_ || context_ == nullptr || patterns.empty()) return false;
-  std::vector<std::string> argv{"PSUBSCRIBE"};
-  argv.insert(argv.end(), patterns.begin(), patterns.end());
-  std::vector<const char*> args;
-  std::vector<size_t> lengths;
-  for (const auto& arg : argv) {
-    args.push_back(arg.data());
-    lengths.push_back(arg.size());
+  return SendSubscription("PSUBSCRIBE", patterns);
+}
+
+bool RedisLink::SendSubscription(const char* verb, const std::vector<std::string>& names) {
+  if (!connected_ || context_ == nullptr || names.empty()) return false;
+  std::vector<const char*> args{verb};
+  std::vector<size_t> lengths{std::strlen(verb)};
+  for (const auto& name : names) {
+    args.push_back(name.data());
+    lengths.push_back(name.size());
   }
   return redisAsyncCommandArgv(context_, &RedisLink::OnSubscriptionReply, nullptr,
                                static_cast<int>(args.size()), args.data(), lengths.data()) == REDIS_OK;

@@ -50,6 +50,7 @@ class RedisLink {
   bool PSubscribe(const std::vector<std::string>& patterns);
 
  private:
+  bool SendSubscription(const char* verb, const std::vector<std::string>& names);
   void Connect();
   void ScheduleReconnect();
   static void OnConnect(const redisAsyncContext* context, int status);

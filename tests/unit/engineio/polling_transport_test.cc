@@ -50,6 +50,14 @@ class Recorder : public SessionObserver {
 
 class PollingTransportTest : public ::testing::Test {
  protected:
+  // A session and its transport point at each other until the session ends;
+  // end every session a test left open so nothing outlives the test.
+  void TearDown() override {
+    if (session_ && !session_->closed()) session_->Close(DisconnectReason::kServerShuttingDown, false);
+    io_.restart();
+    io_.run_for(std::chrono::milliseconds(200));
+  }
+
   void Open(SessionOptions options = {}) {
     if (options.ping_interval == SessionOptions{}.ping_interval) options.ping_interval = 1h;
     session_ = std::make_shared<Session>(io_.get_executor(), "AAtestsession", options, stats_);

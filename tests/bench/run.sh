@@ -26,6 +26,15 @@ started=$(date +%s)
 ulimit -n "$(ulimit -Hn)"
 FD_LIMIT=$(ulimit -n)
 
+# A build directory belongs to one source tree; say so instead of letting
+# cmake fail halfway.
+if [[ -f $BUILD/CMakeCache.txt ]]; then
+  configured=$(sed -n 's/^CMAKE_HOME_DIRECTORY:INTERNAL=//p' "$BUILD/CMakeCache.txt")
+  if [[ $configured != "$ROOT" ]]; then
+    echo "$BUILD was configured for $configured; set HUB_BENCH_BUILD to another directory" >&2
+    exit 2
+  fi
+fi
 echo "== build ($BUILD)" >&2
 cmake -S "$ROOT" -B "$BUILD" -G Ninja -DHUB_BENCH=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo >"$OUT/cmake.log"
 cmake --build "$BUILD" --target hub sendfloor loadgen hot_paths_bench >>"$OUT/cmake.log"

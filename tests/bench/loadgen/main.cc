@@ -1,6 +1,6 @@
-// Load generator for issue 8: N Socket.IO clients on one epoll thread plus a
-// trigger thread that makes the server emit (gRPC for the hub, in-process for
-// the reference server). See tests/bench/README in RESULTS.md for the flags.
+// Load generator for issue 8: Socket.IO clients on one epoll thread plus a
+// trigger thread (gRPC for the hub, in-process for the reference server).
+// Flags: options.h; scenarios: scenarios.h; figures: tests/bench/RESULTS.md.
 #include <cstdio>
 
 #include "options.h"

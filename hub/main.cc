@@ -179,6 +179,11 @@ int Run(const Config& config) {
   subscriptions.AwaitEmpty(left(std::chrono::seconds(2)));
   grpc_server->Shutdown(std::chrono::system_clock::now() + left(std::chrono::seconds(1)) +
                         std::chrono::milliseconds(50));
+  // Streams the shutdown cancelled still run their last reactions (OnCancel,
+  // Finish, OnDone) on gRPC threads: let them end before anything they use
+  // is destroyed.
+  grpc_server->Wait();
+  subscriptions.AwaitEmpty(std::chrono::milliseconds(500));
   core.Stop();
   admin_server.Stop();
   HUB_LOG_INFO("event=stopped connections_closed={} sockets_disconnected={}", connections, sockets);

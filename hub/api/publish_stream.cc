@@ -14,7 +14,8 @@ PublishStream::PublishStream(grpc::CallbackServerContext* context, core::Adapter
       response_(response),
       max_in_flight_(max_in_flight),
       start_(std::chrono::steady_clock::now()) {
-  std::lock_guard lock(mu_);
+  // Not yet bound to the call: nothing can run concurrently, and a Finish
+  // here is only sent once gRPC binds the reactor.
   if (auto auth = CheckBearerToken(*context, token); !auth.ok()) {
     finished_ = true;
     metrics_.RecordCall("Publish", StatusCodeName(auth.error_code()), 0);
@@ -31,21 +32,27 @@ PublishStream::PublishStream(grpc::CallbackServerContext* context, core::Adapter
   StartRead(&request_);
 }
 
+// Finish is always called after mu_ is released and nothing is touched
+// afterwards: OnDone may delete this object on another thread at once.
 void PublishStream::OnReadDone(bool ok) {
-  std::lock_guard lock(mu_);
-  reading_ = false;
-  if (!ok) {
-    input_done_ = true;
-    MaybeFinishLocked();
-    return;
+  bool finish = false;
+  {
+    std::lock_guard lock(mu_);
+    reading_ = false;
+    if (!ok) {
+      input_done_ = true;
+      finish = MaybeFinishLocked();
+    } else {
+      Dispatch(request_);
+      if (in_flight_ >= max_in_flight_) {
+        paused_ = true;  // resumed by OnDelivered
+      } else {
+        reading_ = true;
+        StartRead(&request_);
+      }
+    }
   }
-  Dispatch(request_);
-  if (in_flight_ >= max_in_flight_) {
-    paused_ = true;  // resumed by OnDelivered
-    return;
-  }
-  reading_ = true;
-  StartRead(&request_);
+  if (finish) Finish(grpc::Status::OK);
 }
 
 bool PublishStream::Dispatch(const hub::v1::PublishRequest& request) {
@@ -69,13 +76,9 @@ bool PublishStream::Dispatch(const hub::v1::PublishRequest& request) {
     const size_t requested = static_cast<size_t>(emit.socket_ids().size());
     core_.EmitTo({emit.socket_ids().begin(), emit.socket_ids().end()}, *std::move(encoded),
                  [this, requested](core::EmitToResult result) {
-                   if (result.missing.size() == requested) {
-                     // As unary EmitTo's NOT_FOUND: nobody to deliver to.
-                     std::lock_guard lock(mu_);
-                     --accepted_;
-                     Reject("none of emit_to.socket_ids is connected to the namespace");
-                   }
-                   OnDelivered(result.recipients);
+                   // As unary EmitTo's NOT_FOUND: nobody to deliver to.
+                   const bool nobody = result.missing.size() == requested;
+                   OnDelivered(result.recipients, nobody);
                  });
     return true;
   }
@@ -96,7 +99,7 @@ bool PublishStream::Dispatch(const hub::v1::PublishRequest& request) {
     core_.Broadcast(*std::move(selection), *std::move(encoded), broadcast.volatile_(),
                     [this](uint64_t recipients) {
                       metrics_.RecordFanout(recipients);
-                      OnDelivered(recipients);
+                      OnDelivered(recipients, /*rejected=*/false);
                     });
     return true;
   }
@@ -109,21 +112,29 @@ void PublishStream::Reject(std::string_view reason) {
   if (first_error_.empty()) first_error_ = std::string(reason);
 }
 
-void PublishStream::OnDelivered(uint64_t recipients) {
-  std::lock_guard lock(mu_);
-  --in_flight_;
-  recipients_ += recipients;
-  if (paused_ && !input_done_ && in_flight_ < max_in_flight_ / 2 + 1) {
-    paused_ = false;
-    reading_ = true;
-    StartRead(&request_);
-    return;
+void PublishStream::OnDelivered(uint64_t recipients, bool rejected) {
+  bool finish = false;
+  {
+    std::lock_guard lock(mu_);
+    --in_flight_;
+    recipients_ += recipients;
+    if (rejected) {
+      --accepted_;
+      Reject("none of emit_to.socket_ids is connected to the namespace");
+    }
+    if (paused_ && !input_done_ && in_flight_ < max_in_flight_ / 2 + 1) {
+      paused_ = false;
+      reading_ = true;
+      StartRead(&request_);
+    } else {
+      finish = MaybeFinishLocked();
+    }
   }
-  MaybeFinishLocked();
+  if (finish) Finish(grpc::Status::OK);
 }
 
-void PublishStream::MaybeFinishLocked() {
-  if (finished_ || !input_done_ || in_flight_ > 0 || reading_) return;
+bool PublishStream::MaybeFinishLocked() {
+  if (finished_ || !input_done_ || in_flight_ > 0 || reading_) return false;
   finished_ = true;
   response_->set_accepted(accepted_);
   response_->set_rejected(rejected_);
@@ -132,14 +143,18 @@ void PublishStream::MaybeFinishLocked() {
   metrics_.recipients.Add({{"rpc", "Publish"}}).Increment(static_cast<double>(recipients_));
   metrics_.RecordCall("Publish", "OK",
                       std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count());
-  Finish(grpc::Status::OK);
+  return true;
 }
 
 void PublishStream::OnCancel() {
-  std::lock_guard lock(mu_);
-  input_done_ = true;
-  paused_ = false;
-  MaybeFinishLocked();
+  bool finish = false;
+  {
+    std::lock_guard lock(mu_);
+    input_done_ = true;
+    paused_ = false;
+    finish = MaybeFinishLocked();
+  }
+  if (finish) Finish(grpc::Status::OK);
 }
 
 void PublishStream::OnDone() {

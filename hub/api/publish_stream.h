@@ -29,8 +29,10 @@ class PublishStream : public grpc::ServerReadReactor<hub::v1::PublishRequest> {
   bool Dispatch(const hub::v1::PublishRequest& request);
   // Counts a refused emit; caller holds mu_.
   void Reject(std::string_view reason);
-  void OnDelivered(uint64_t recipients);
-  void MaybeFinishLocked();
+  // `rejected`: an EmitTo whose sockets were all unknown.
+  void OnDelivered(uint64_t recipients, bool rejected);
+  // True when the stream must Finish now (call it after releasing mu_).
+  bool MaybeFinishLocked();
 
   core::Adapter& core_;
   metrics::ApiMetrics& metrics_;

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <mutex>
+#include <optional>
 
 #include "hub/api/group_picker.h"
 
@@ -78,22 +79,29 @@ size_t Subscriber::QueueDepth() {
   return queue_.size();
 }
 
+// Every path that ends the stream calls Finish after releasing mu_ and
+// touches nothing afterwards: OnDone may run on another thread as soon as
+// Finish is called, and it deletes this object (mutex included).
 void Subscriber::Offer(const std::shared_ptr<const hub::v1::ClientEvent>& event) {
-  std::lock_guard lock(mu_);
-  if (finished_ || ending_) return;
-  const uint64_t sequence = next_sequence_++;
-  if (queue_.size() >= capacity_) {
-    hub_.metrics().events_dropped_queue_full.Increment();
-    return;
+  std::optional<grpc::Status> finish;
+  {
+    std::lock_guard lock(mu_);
+    if (finished_ || ending_) return;
+    const uint64_t sequence = next_sequence_++;
+    if (queue_.size() >= capacity_) {
+      hub_.metrics().events_dropped_queue_full.Increment();
+      return;
+    }
+    queue_.emplace_back(sequence, event);
+    if (!writing_) finish = WriteNextLocked();
   }
-  queue_.emplace_back(sequence, event);
-  if (!writing_) WriteNextLocked();
+  if (finish) Finish(*finish);
 }
 
-void Subscriber::WriteNextLocked() {
+std::optional<grpc::Status> Subscriber::WriteNextLocked() {
   if (queue_.empty()) {
-    if (ending_) FinishLocked(grpc::Status::OK);
-    return;
+    if (ending_) return FinishLocked(grpc::Status::OK);
+    return std::nullopt;
   }
   auto [sequence, event] = std::move(queue_.front());
   queue_.pop_front();
@@ -101,45 +109,65 @@ void Subscriber::WriteNextLocked() {
   writing_event_.set_sequence(sequence);
   writing_ = true;
   StartWrite(&writing_event_);
+  return std::nullopt;
 }
 
 void Subscriber::OnWriteDone(bool ok) {
-  std::lock_guard lock(mu_);
-  writing_ = false;
-  if (finished_) return;
-  if (!ok) {
-    // The stream broke (client gone); OnCancel or OnDone follows.
-    FinishLocked(grpc::Status::CANCELLED);
-    return;
+  std::optional<grpc::Status> finish;
+  {
+    std::lock_guard lock(mu_);
+    writing_ = false;
+    if (finished_) return;
+    if (!ok) {
+      // The stream broke (client gone); OnCancel or OnDone follows.
+      finish = FinishLocked(grpc::Status::CANCELLED);
+    } else {
+      hub_.metrics().events_delivered.Increment();
+      finish = WriteNextLocked();
+    }
   }
-  hub_.metrics().events_delivered.Increment();
-  WriteNextLocked();
+  if (finish) Finish(*finish);
 }
 
 void Subscriber::EndStream() {
-  std::lock_guard lock(mu_);
-  if (finished_ || ending_) return;
-  ending_ = true;
-  if (!writing_) WriteNextLocked();
+  std::optional<grpc::Status> finish;
+  {
+    std::lock_guard lock(mu_);
+    if (finished_ || ending_) return;
+    ending_ = true;
+    if (!writing_) finish = WriteNextLocked();
+  }
+  if (finish) Finish(*finish);
 }
 
 void Subscriber::EndWith(const grpc::Status& status) {
-  std::lock_guard lock(mu_);
-  FinishLocked(status);
+  std::optional<grpc::Status> finish;
+  {
+    std::lock_guard lock(mu_);
+    finish = FinishLocked(status);
+  }
+  if (finish) Finish(*finish);
 }
 
 void Subscriber::OnCancel() {
-  std::lock_guard lock(mu_);
-  queue_.clear();
-  if (!writing_) FinishLocked(grpc::Status::CANCELLED);
-  else ending_ = true;  // finish when the pending write completes
+  std::optional<grpc::Status> finish;
+  {
+    std::lock_guard lock(mu_);
+    queue_.clear();
+    if (!writing_) {
+      finish = FinishLocked(grpc::Status::CANCELLED);
+    } else {
+      ending_ = true;  // finish when the pending write completes
+    }
+  }
+  if (finish) Finish(*finish);
 }
 
-void Subscriber::FinishLocked(const grpc::Status& status) {
-  if (finished_) return;
+std::optional<grpc::Status> Subscriber::FinishLocked(const grpc::Status& status) {
+  if (finished_) return std::nullopt;
   finished_ = true;
   queue_.clear();
-  Finish(status);
+  return status;
 }
 
 void Subscriber::OnDone() {

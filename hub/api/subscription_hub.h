@@ -10,6 +10,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <unordered_map>
 #include <unordered_set>
@@ -49,8 +50,10 @@ class Subscriber : public grpc::ServerWriteReactor<hub::v1::ClientEvent> {
   void OnDone() override;
 
  private:
-  void WriteNextLocked();
-  void FinishLocked(const grpc::Status& status);
+  // Both return the status to Finish with once mu_ is released, if the
+  // stream must end now.
+  std::optional<grpc::Status> WriteNextLocked();
+  std::optional<grpc::Status> FinishLocked(const grpc::Status& status);
 
   SubscriptionHub& hub_;
   const std::unordered_set<std::string> namespaces_;

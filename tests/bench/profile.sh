@@ -22,10 +22,10 @@ for _ in $(seq 100); do grep -q event=ready "$OUT/hub.log" && break; sleep 0.05;
 SIO=$(sed -n 's/.*service=socketio.* port=\([0-9]*\).*/\1/p' "$OUT/hub.log")
 GRPC=$(sed -n 's/.*service=grpc.* port=\([0-9]*\).*/\1/p' "$OUT/hub.log")
 
-perf record -F 2000 -g -p $HUB_PID -o "$OUT/perf.data" 2>"$OUT/perf.log" &
+perf record -F 2000 -g -p "$HUB_PID" -o "$OUT/perf.data" 2>"$OUT/perf.log" &
 PERF_PID=$!
-taskset -c 1 "$BUILD/tests/bench/loadgen" --server hub --tag "$NAME" --port "$SIO" --grpc 127.0.0.1:$GRPC \
-  --pid $HUB_PID "$@" | tee "$OUT/results.txt"
+taskset -c 1 "$BUILD/tests/bench/loadgen" --server hub --tag "$NAME" --port "$SIO" --grpc "127.0.0.1:$GRPC" \
+  --pid "$HUB_PID" "$@" | tee "$OUT/results.txt"
 kill -INT $PERF_PID
 wait $PERF_PID 2>/dev/null || true
 

@@ -72,10 +72,11 @@ READ_INTERVAL_US=${HUB_BENCH_READ_INTERVAL_US:-1000}
 floor() {
   local when=$1
   for args in "1000 1" "1000 4" "9000 1"; do
+    # shellcheck disable=SC2086  # "sockets frames" splits into two words on purpose
     set -- $args
     echo "== sendfloor $when sockets=$1 frames_per_send=$2" >&2
-    "$SENDFLOOR" --sockets "$1" --frames_per_send "$2" --frame_bytes $FRAME_BYTES --seconds $FLOOR_S \
-      --sender_cpu $SERVER_CPU --receiver_cpu $LOADGEN_CPU --read_interval_us $READ_INTERVAL_US | sed "s/^sendfloor /sendfloor when=$when /" >>"$RESULTS"
+    "$SENDFLOOR" --sockets "$1" --frames_per_send "$2" --frame_bytes "$FRAME_BYTES" --seconds "$FLOOR_S" \
+      --sender_cpu "$SERVER_CPU" --receiver_cpu "$LOADGEN_CPU" --read_interval_us "$READ_INTERVAL_US" | sed "s/^sendfloor /sendfloor when=$when /" >>"$RESULTS"
   done
 }
 
@@ -111,9 +112,9 @@ scenario() {  # $1 = hub | ref, $2 = tag, rest = loadgen flags
   echo "== $server $tag ($(( $(date +%s) - started ))s)" >&2
   start_server "$server"
   local control=()
-  [[ $server == ref ]] && control=(--control 127.0.0.1:$SIO_PORT)
-  taskset -c $LOADGEN_CPU "$LOADGEN" --server "$server" --tag "$tag" --port "$SIO_PORT" \
-    --grpc 127.0.0.1:$GRPC_PORT --pid "$SERVER_PID" --read_interval_us $READ_INTERVAL_US "${control[@]}" "$@" \
+  if [[ $server == ref ]]; then control=(--control "127.0.0.1:$SIO_PORT"); fi
+  taskset -c "$LOADGEN_CPU" "$LOADGEN" --server "$server" --tag "$tag" --port "$SIO_PORT" \
+    --grpc "127.0.0.1:$GRPC_PORT" --pid "$SERVER_PID" --read_interval_us "$READ_INTERVAL_US" "${control[@]}" "$@" \
     >>"$RESULTS" 2>>"$OUT/loadgen.log" ||
     echo "   ($server $tag exited with $?)" >&2
   stop_server

@@ -17,9 +17,22 @@
 
 namespace hub::metrics {
 
+// Building with HUB_NO_HOT_PATH_METRICS turns every per-shard recording into
+// nothing. Only the metrics-overhead benchmark does that, to compare a
+// broadcast with and without recording (tests/bench/RESULTS.md).
+#ifdef HUB_NO_HOT_PATH_METRICS
+inline constexpr bool kRecordHotPathMetrics = false;
+#else
+inline constexpr bool kRecordHotPathMetrics = true;
+#endif
+
 class ShardCounter {
  public:
-  void Add(uint64_t n = 1) { value_.store(value_.load(std::memory_order_relaxed) + n, std::memory_order_relaxed); }
+  void Add(uint64_t n = 1) {
+    if constexpr (kRecordHotPathMetrics) {
+      value_.store(value_.load(std::memory_order_relaxed) + n, std::memory_order_relaxed);
+    }
+  }
   uint64_t Get() const { return value_.load(std::memory_order_relaxed); }
 
  private:
@@ -28,7 +41,11 @@ class ShardCounter {
 
 class ShardGauge {
  public:
-  void Add(int64_t n) { value_.store(value_.load(std::memory_order_relaxed) + n, std::memory_order_relaxed); }
+  void Add(int64_t n) {
+    if constexpr (kRecordHotPathMetrics) {
+      value_.store(value_.load(std::memory_order_relaxed) + n, std::memory_order_relaxed);
+    }
+  }
   void Inc() { Add(1); }
   void Dec() { Add(-1); }
   int64_t Get() const { return value_.load(std::memory_order_relaxed); }
@@ -84,6 +101,7 @@ class ShardHistogram {
       : bounds_(std::move(bounds)), buckets_(bounds_.size() + 1) {}
 
   void Observe(double value) {
+    if constexpr (!kRecordHotPathMetrics) return;
     size_t i = 0;
     while (i < bounds_.size() && value > bounds_[i]) ++i;
     buckets_[i].Add();

@@ -6,12 +6,12 @@
 
 #include <atomic>
 #include <chrono>
-#include <deque>
 #include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
 
+#include "boost/container/deque.hpp"
 #include "boost/asio/any_io_executor.hpp"
 #include "boost/asio/steady_timer.hpp"
 #include "hub/engineio/handshake.h"
@@ -77,7 +77,7 @@ class PollingTransport : public Transport, public std::enable_shared_from_this<P
   std::shared_ptr<Session> session_;
   std::shared_ptr<PollResponder> held_;
   boost::asio::steady_timer linger_timer_;
-  std::deque<std::string> final_bodies_;  // last frames, then the close, for the next GETs
+  boost::container::deque<std::string> final_bodies_;  // last frames, then the close, for the next GETs
   bool lingering_ = false;
   bool upgrading_ = false;    // probe answered: a GET must not be held
   bool closing_ = false;

@@ -117,6 +117,8 @@ void Session::OnPacket(const Packet& packet) {
       stats_.pongs_received.Add();
       if (awaiting_pong_) {
         awaiting_pong_ = false;
+        // Between heartbeats an idle connection holds no queue memory.
+        if (queue_.empty()) boost::container::deque<SharedFrame>().swap(queue_);
         stats_.pong_latency.Observe(
             std::chrono::duration<double>(std::chrono::steady_clock::now() - ping_sent_at_).count());
         SchedulePing();

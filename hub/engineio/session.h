@@ -4,12 +4,12 @@
 #pragma once
 
 #include <chrono>
-#include <deque>
 #include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "boost/container/deque.hpp"
 #include "boost/asio/any_io_executor.hpp"
 #include "boost/asio/steady_timer.hpp"
 #include "hub/base/disconnect_reason.h"
@@ -103,7 +103,9 @@ class Session : public std::enable_shared_from_this<Session> {
   std::shared_ptr<Transport> upgrade_transport_;  // the probe, until "5" or failure
   boost::asio::steady_timer upgrade_timer_;
   std::unique_ptr<SessionObserver> observer_;
-  std::deque<SharedFrame> queue_;
+  // boost's deque allocates nothing while empty (std::deque takes 576 bytes
+  // at construction): idle connections are most connections.
+  boost::container::deque<SharedFrame> queue_;
   size_t queued_bytes_ = 0;
 
   boost::asio::steady_timer heartbeat_timer_;

@@ -5,11 +5,11 @@
 
 #include <array>
 #include <atomic>
-#include <deque>
 #include <memory>
 #include <string>
 #include <vector>
 
+#include "boost/container/deque.hpp"
 #include "boost/asio/ip/tcp.hpp"
 #include "boost/asio/steady_timer.hpp"
 #include "hub/engineio/session.h"
@@ -57,7 +57,8 @@ class WebSocketTransport : public Transport,
   std::shared_ptr<Session> session_;
   std::vector<WsMessage> messages_;
 
-  std::deque<std::string> control_frames_;  // pongs and the close frame go first
+  // Pongs and the close frame go first; empty (no allocation) for most connections.
+  boost::container::deque<std::string> control_frames_;
   std::vector<SharedFrame> in_flight_;
   std::vector<std::string> control_in_flight_;
   std::vector<boost::asio::const_buffer> buffers_;

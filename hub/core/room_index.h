@@ -95,6 +95,11 @@ class RoomIndex {
       return false;
     };
 
+    auto member_of_namespace = [&](const std::string& id) -> Member* {
+      Member* member = Find(id);
+      if (member == nullptr || members_.at(member).nsp != selection.nsp) return nullptr;
+      return member;
+    };
     if (selection.whole_namespace()) {
       out.reserve(space.all.size());
       for (Member* member : space.all) {
@@ -102,14 +107,27 @@ class RoomIndex {
       }
       return out;
     }
+    if (selection.socket_ids.empty() && selection.rooms.size() == 1) {
+      // The common room broadcast: one room's members are distinct already,
+      // so no de-duplication set is needed.
+      const std::string& room = selection.rooms.front();
+      const std::unordered_set<Member*>* members = nullptr;
+      if (auto r = space.rooms.find(room); r != space.rooms.end()) members = &r->second;
+      if (members != nullptr) {
+        out.reserve(members->size() + 1);
+        for (Member* member : *members) {
+          if (!excluded(member)) out.push_back(member);
+        }
+      }
+      Member* own = member_of_namespace(room);  // a socket's own room
+      if (own != nullptr && (members == nullptr || members->count(own) == 0) && !excluded(own)) {
+        out.push_back(own);
+      }
+      return out;
+    }
     std::unordered_set<Member*> seen;
     auto consider = [&](Member* member) {
       if (seen.insert(member).second && !excluded(member)) out.push_back(member);
-    };
-    auto member_of_namespace = [&](const std::string& id) -> Member* {
-      Member* member = Find(id);
-      if (member == nullptr || members_.at(member).nsp != selection.nsp) return nullptr;
-      return member;
     };
     for (const auto& id : selection.socket_ids) {
       if (Member* member = member_of_namespace(id)) consider(member);

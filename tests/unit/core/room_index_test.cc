@@ -64,6 +64,14 @@ TEST_F(RoomIndexTest, Exceptions) {
   EXPECT_EQ(Ids({"/", {}, {"red", "blue"}, {"red"}, {}}), (std::vector<std::string>{"c"}));
 }
 
+TEST_F(RoomIndexTest, ARoomNamedLikeASocketHoldsBoth) {
+  index_.Join(&sockets_[0], "b");  // a room that is also socket b's own room
+  EXPECT_EQ(Ids({"/", {}, {"b"}, {}, {}}), (std::vector<std::string>{"a", "b"}));
+  EXPECT_EQ(Ids({"/", {}, {"b"}, {}, {"b"}}), (std::vector<std::string>{"a"}));
+  index_.Join(&sockets_[1], "b");  // own room: a no-op, b still counted once
+  EXPECT_EQ(index_.Select({"/", {}, {"b"}, {}, {}}).size(), 2u);
+}
+
 TEST_F(RoomIndexTest, EachSocketOnce) {
   EXPECT_EQ(index_.Select({"/", {"b", "b"}, {"red", "blue", "b"}, {}, {}}).size(), 3u);
 }

@@ -113,7 +113,7 @@ void ClientPool::StartConnect(Client& c) {
   }
   sockaddr_in target{};
   target.sin_family = AF_INET;
-  target.sin_port = htons(options_.port);
+  target.sin_port = htons(options_.port2 != 0 && (c.index & 1) ? options_.port2 : options_.port);
   inet_pton(AF_INET, options_.host.c_str(), &target.sin_addr);
   if (connect(c.fd, reinterpret_cast<sockaddr*>(&target), sizeof(target)) != 0 && errno != EINPROGRESS) {
     Fail(c);

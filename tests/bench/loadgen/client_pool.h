@@ -16,6 +16,7 @@ namespace bench {
 struct PoolOptions {
   std::string host = "127.0.0.1";
   uint16_t port = 0;
+  uint16_t port2 = 0;  // >0: odd-numbered clients connect here (a second replica)
   std::string path = "/socket.io/";
   int source_addresses = 8;  // 127.0.0.1 .. 127.0.0.N, so N*28k connections fit
   bool polling = false;

@@ -35,7 +35,7 @@ double ConnectAll(ClientPool& pool, int n, double timeout_s) {
   return double(last_ready - start) / 1e9;
 }
 
-Window Measure(ClientPool& pool, const Trigger& trigger, int server_pid, double grace_s,
+Window Measure(ClientPool& pool, const Trigger& trigger, const std::vector<int>& server_pids, double grace_s,
                const std::function<void()>& work) {
   PoolCounters& counters = pool.counters();
   pool.latency().Clear();
@@ -44,7 +44,8 @@ Window Measure(ClientPool& pool, const Trigger& trigger, int server_pid, double 
   const uint64_t dups0 = counters.duplicates;
   const uint64_t closed0 = counters.closed;
   const uint64_t reads0 = counters.reads;
-  const ProcSample server0 = ReadProc(server_pid);
+  std::vector<ProcSample> server0;
+  for (int pid : server_pids) server0.push_back(ReadProc(pid));
   const int64_t self0 = SelfCpuNs(RUSAGE_SELF);
   const int64_t thread0 = SelfCpuNs(RUSAGE_THREAD);
   const int64_t t0 = MonotonicNs();
@@ -71,7 +72,8 @@ Window Measure(ClientPool& pool, const Trigger& trigger, int server_pid, double 
   const int64_t deadline = trigger_end + static_cast<int64_t>(grace_s * 1e9);
   while (counters.messages - counters.duplicates - unique0 < expected && MonotonicNs() < deadline) poll();
 
-  const ProcSample server1 = ReadProc(server_pid);
+  std::vector<ProcSample> server1;
+  for (int pid : server_pids) server1.push_back(ReadProc(pid));
   Window w;
   // Measured between the first and the last delivery, so that the latency of
   // the first broadcast does not count against the rate; a server that falls
@@ -91,11 +93,15 @@ Window Measure(ClientPool& pool, const Trigger& trigger, int server_pid, double 
   w.max_ns = h.max();
   // CPU of the process over the window, stragglers included (the server is
   // idle once they are out, so waiting adds nothing).
-  w.server_cpu_s = double(server1.cpu_ns - server0.cpu_ns) / 1e9;
+  for (size_t i = 0; i < server1.size(); ++i) {
+    const double cpu_s = double(server1[i].cpu_ns - server0[i].cpu_ns) / 1e9;
+    w.server_cpu_s += cpu_s;
+    if (i == 1) w.server2_cpu_s = cpu_s;
+    w.server_rss_kb += server1[i].rss_kb;
+  }
   w.loadgen_cpu_s = double(SelfCpuNs(RUSAGE_SELF) - self0) / 1e9;
   w.receive_cpu_s = double(SelfCpuNs(RUSAGE_THREAD) - thread0) / 1e9;
   w.reads = counters.reads - reads0;
-  w.server_rss_kb = server1.rss_kb;
   return w;
 }
 
@@ -106,13 +112,14 @@ std::string Describe(const Window& w) {
       "delivered_per_s=%.0f expected=%llu received=%llu lost=%lld dup=%llu closed=%llu "
       "p50_us=%.0f p99_us=%.0f p999_us=%.0f max_us=%.0f window_s=%.2f "
       "srv_cpu_ns_per_msg=%.0f srv_util=%.2f lg_cpu_ns_per_msg=%.0f lg_util=%.2f "
-      "lg_recv_ns_per_msg=%.0f msgs_per_read=%.1f srv_rss_mb=%.1f",
+      "lg_recv_ns_per_msg=%.0f msgs_per_read=%.1f srv_rss_mb=%.1f srv2_cpu_ns_per_msg=%.0f",
       w.delivered_per_s(), (unsigned long long)w.expected, (unsigned long long)w.received,
       (long long)w.lost, (unsigned long long)w.duplicates, (unsigned long long)w.closed,
       w.p50_ns / 1e3, w.p99_ns / 1e3, w.p999_ns / 1e3, w.max_ns / 1e3, w.seconds,
       w.server_ns_per_msg(), w.server_util(), w.loadgen_ns_per_msg(), w.loadgen_util(),
       w.received ? w.receive_cpu_s * 1e9 / double(w.received) : 0.0,
-      w.reads ? double(w.received) / double(w.reads) : 0.0, w.server_rss_kb / 1024.0);
+      w.reads ? double(w.received) / double(w.reads) : 0.0, w.server_rss_kb / 1024.0,
+      w.received ? w.server2_cpu_s * 1e9 / double(w.received) : 0.0);
   return line;
 }
 

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <functional>
 #include <string>
+#include <vector>
 
 #include "client_pool.h"
 #include "options.h"
@@ -23,7 +24,8 @@ struct Window {
   uint64_t duplicates = 0;
   uint64_t closed = 0;         // clients the server dropped during the window
   int64_t p50_ns = 0, p99_ns = 0, p999_ns = 0, max_ns = 0;
-  double server_cpu_s = 0;
+  double server_cpu_s = 0;     // summed over the server's processes
+  double server2_cpu_s = 0;    // of which the second process (second replica)
   double loadgen_cpu_s = 0;    // whole process (receive loop + trigger)
   double receive_cpu_s = 0;    // the receive loop alone
   uint64_t reads = 0;
@@ -41,7 +43,8 @@ uint64_t Expected(ClientPool& pool, const Trigger& trigger);
 
 // Runs `work` on another thread while polling the clients; then waits up to
 // `grace_s` for every expected delivery.
-Window Measure(ClientPool& pool, const Trigger& trigger, int server_pid, double grace_s,
+// `server_pids`: the server's processes (0 = none); their CPU and RSS are summed.
+Window Measure(ClientPool& pool, const Trigger& trigger, const std::vector<int>& server_pids, double grace_s,
                const std::function<void()>& work);
 
 // Polls the clients for `seconds`.

@@ -13,9 +13,11 @@ struct Options {
   std::string scenario = "connect";  // connect | broadcast | rooms | emitto | publish
   std::string host = "127.0.0.1";
   int port = 0;                  // Socket.IO port
+  int port2 = 0;                 // second replica's Socket.IO port: odd clients go there
   std::string grpc;              // host:port of hub.v1 (the hub or the reference bridge)
   std::string control;           // host:port: reference in-process trigger; empty for the hub
   int pid = 0;                   // server process for /proc figures
+  int pid2 = 0;                  // second replica: its CPU is added to the server's
   int clients = 1000;
   bool polling = false;
   int sources = 8;
@@ -59,6 +61,8 @@ inline Options ParseOptions(int argc, char** argv) {
     else if (k == "--grpc") o.grpc = v;
     else if (k == "--control") o.control = v;
     else if (k == "--pid") o.pid = std::atoi(v.c_str());
+    else if (k == "--port2") o.port2 = std::atoi(v.c_str());
+    else if (k == "--pid2") o.pid2 = std::atoi(v.c_str());
     else if (k == "--clients") o.clients = std::atoi(v.c_str());
     else if (k == "--polling") o.polling = v == "1" || v == "true";
     else if (k == "--sources") o.sources = std::atoi(v.c_str());

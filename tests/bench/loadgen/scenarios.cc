@@ -19,6 +19,7 @@ PoolOptions PoolFor(const Options& o) {
   PoolOptions p;
   p.host = o.host;
   p.port = static_cast<uint16_t>(o.port);
+  p.port2 = static_cast<uint16_t>(o.port2);
   p.polling = o.polling;
   p.source_addresses = o.sources;
   p.max_connecting = o.max_connecting;
@@ -96,7 +97,7 @@ int RunBroadcast(const Options& o) {
 
   auto step = [&](double rate, const char* kind) {
     pattern.broadcasts_per_s = rate / fanout;
-    const Window w = Measure(pool, *trigger, o.pid, o.grace_s, [&] { trigger->Run(pattern); });
+    const Window w = Measure(pool, *trigger, {o.pid, o.pid2}, o.grace_s, [&] { trigger->Run(pattern); });
     const double offered = w.trigger_seconds > 0 ? double(w.expected) / w.trigger_seconds : 0;
     // Kept up: every delivery made, the trigger (throttled by a busy server:
     // gRPC flow control, or Node's own event loop) emitted at 90% of the asked
@@ -159,7 +160,7 @@ int RunEmitFlood(const Options& o) {
   if (ids.empty()) return 1;
   Pump(pool, 0.5);
   FloodResult flood;
-  const Window w = Measure(pool, *trigger, o.pid, o.grace_s, [&] {
+  const Window w = Measure(pool, *trigger, {o.pid, o.pid2}, o.grace_s, [&] {
     flood = stream ? trigger->FloodPublish(ids, o.seconds, o.payload)
                    : trigger->FloodEmitTo(ids, o.seconds, o.in_flight, o.payload);
   });

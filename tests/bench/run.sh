@@ -6,13 +6,22 @@
 #
 #   tests/bench/run.sh            # every scenario, under 10 minutes
 #   tests/bench/run.sh --quick    # fewer rates, shorter steps, about 2 minutes
+#   tests/bench/run.sh --cluster  # also one hub vs two replicas on Redis
+#                                 # (cluster.sh, one run, about 15 s more)
 #   HUB_BENCH_BUILD=/work/build-bench HUB_BENCH_OUT=dir tests/bench/run.sh
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 BUILD=${HUB_BENCH_BUILD:-$(dirname "$ROOT")/build-bench}
 MODE=full
-[[ ${1:-} == --quick ]] && MODE=quick
+CLUSTER=0
+for arg in "$@"; do
+  case $arg in
+    --quick) MODE=quick ;;
+    --cluster) CLUSTER=1 ;;
+    *) echo "usage: $0 [--quick] [--cluster]" >&2; exit 2 ;;
+  esac
+done
 OUT=${HUB_BENCH_OUT:-$BUILD/bench-results/$(date +%Y%m%d-%H%M%S)-$MODE}
 mkdir -p "$OUT"
 RESULTS=$OUT/results.txt
@@ -137,7 +146,13 @@ for server in hub ref; do
     --step_s $STEP --max_connecting 200
 done
 floor after
+if (( CLUSTER )); then
+  echo "== cluster ($(( $(date +%s) - started ))s)" >&2
+  HUB_BENCH_BUILD=$BUILD HUB_BENCH_OUT=$OUT HUB_BENCH_READ_INTERVAL_US=$READ_INTERVAL_US \
+    "$ROOT/tests/bench/cluster.sh" >/dev/null
+fi
 echo "machine load_after=\"$(cut -d' ' -f1-3 /proc/loadavg)\" elapsed_s=$(( $(date +%s) - started ))" >>"$RESULTS"
 
 node "$ROOT/tests/bench/report.mjs" "$RESULTS" | tee "$OUT/table.md"
+if (( CLUSTER )); then cat "$OUT/cluster-table.md"; fi
 echo "raw figures: $RESULTS" >&2

@@ -17,6 +17,8 @@
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+# shellcheck source=tests/bench/server_ports.sh
+source "$ROOT/tests/bench/server_ports.sh"
 BUILD=${HUB_BENCH_BUILD:-$(dirname "$ROOT")/build-bench}
 RUNS=1
 if [[ ${1:-} == --runs ]]; then RUNS=${2:?--runs needs a number}; fi
@@ -60,13 +62,7 @@ start_hub() {
     --max_connections 200000 --max_outbound_frames 100000 --log_level info "$@" 2>>"$log" &
   HUB_PID=$!
   PIDS+=("$HUB_PID")
-  for _ in $(seq 200); do
-    grep -q "event=ready" "$log" && break
-    sleep 0.05
-  done
-  SIO_PORT=$(sed -n 's/.*service=socketio.* port=\([0-9]*\).*/\1/p' "$log" | head -1)
-  GRPC_PORT=$(sed -n 's/.*service=grpc.* port=\([0-9]*\).*/\1/p' "$log" | head -1)
-  [[ -n $SIO_PORT && -n $GRPC_PORT ]] || { echo "hub $log did not start:" >&2; cat "$log" >&2; exit 1; }
+  wait_for_ports "$log" "hub $log"
 }
 
 loadgen() {  # loadgen flags...

@@ -12,6 +12,8 @@
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+# shellcheck source=tests/bench/server_ports.sh
+source "$ROOT/tests/bench/server_ports.sh"
 BUILD=${HUB_BENCH_BUILD:-$(dirname "$ROOT")/build-bench}
 MODE=full
 CLUSTER=0
@@ -100,13 +102,7 @@ start_server() {  # $1 = hub | ref; sets SERVER_PID, SIO_PORT, GRPC_PORT
     taskset -c $SERVER_CPU node --max-old-space-size=4096 "$ROOT/tests/bench/reference_server.mjs" 2>>"$log" &
   fi
   SERVER_PID=$!
-  for _ in $(seq 200); do
-    grep -q "event=ready" "$log" && break
-    sleep 0.05
-  done
-  SIO_PORT=$(sed -n 's/.*service=socketio.* port=\([0-9]*\).*/\1/p' "$log" | head -1)
-  GRPC_PORT=$(sed -n 's/.*service=grpc.* port=\([0-9]*\).*/\1/p' "$log" | head -1)
-  [[ -n $SIO_PORT && -n $GRPC_PORT ]] || { echo "server $1 did not start:" >&2; cat "$log" >&2; exit 1; }
+  wait_for_ports "$log" "server $1"
 }
 stop_server() {
   kill "$SERVER_PID" 2>/dev/null || true

@@ -101,11 +101,6 @@ void ShardServer::DoAccept() {
   });
 }
 
-void ShardServer::StopAccepting() {
-  boost::system::error_code ignored;
-  listener_.close(ignored);
-}
-
 void ShardServer::CloseAll(DisconnectReason reason) {
   std::vector<std::shared_ptr<Session>> sessions;
   sessions.reserve(sessions_.size());

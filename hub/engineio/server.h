@@ -75,11 +75,8 @@ class ShardServer {
 
   // Binds with SO_REUSEPORT; returns the bound port (useful with port 0).
   absl::StatusOr<uint16_t> Listen(const std::string& address, uint16_t port);
-  // Stops taking new TCP connections (on the shard thread).
-  void StopAccepting();
   // Closes every session (on the shard thread).
   void CloseAll(DisconnectReason reason);
-  size_t session_count() const { return sessions_.size(); }
 
   // --- Used by HttpConnection. ---
   const ServerOptions& options() const { return options_; }

@@ -155,6 +155,10 @@ const std::vector<FlagSpec>& Flags() {
                  else return absl::InvalidArgumentError("want drop or disconnect");
                  return absl::OkStatus();
                }},
+      UnsignedFlag<uint32_t>("write_pacing_percent", "After a shard's write round that took D, the next waits this percentage of D, so frames queued meanwhile leave in one write per connection; 0 writes at every turn.",
+                             &Config::write_pacing_percent, 0, 10000),
+      UnsignedFlag<uint32_t>("max_write_delay_us", "Longest wait write pacing may add before a shard's next write round, in microseconds.",
+                             &Config::max_write_delay_us, 0, 1000000),
       UnsignedFlag<uint32_t>("connect_timeout_ms", "Time a connection has to join a namespace before it is closed.",
                              &Config::connect_timeout_ms, 1, 3600000),
       ListFlag("namespaces", "Comma-separated namespaces clients may join; empty allows every namespace.",

@@ -50,6 +50,8 @@ HubCore::HubCore(const Config& config, metrics::Metrics& metrics, ClientEventSin
   session.max_outbound_frames = config.max_outbound_frames;
   session.max_outbound_bytes = config.max_outbound_bytes;
   session.disconnect_on_overflow = config.outbound_overflow == OverflowPolicy::kDisconnect;
+  server_options_.write_flush.pacing_ratio = config.write_pacing_percent / 100.0;
+  server_options_.write_flush.max_delay = std::chrono::microseconds(config.max_write_delay_us);
   client_options_.namespaces = config.namespaces;
   client_options_.limits.max_attachments = config.max_attachments;
   client_options_.connect_timeout = std::chrono::milliseconds(config.connect_timeout_ms);

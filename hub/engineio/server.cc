@@ -48,7 +48,8 @@ ShardServer::ShardServer(boost::asio::io_context& io, int shard_index,
       acceptor_(acceptor),
       ids_(shard_index),
       listener_(io),
-      cors_{options.cors_origins, options.cors_credentials} {
+      cors_{options.cors_origins, options.cors_credentials},
+      flusher_(std::make_shared<WriteFlusher>(io, options.write_flush)) {
   if (shard_index >= 0 && static_cast<size_t>(shard_index) < kMaxShards) {
     state_.shards[shard_index].store(this, std::memory_order_release);
   }
@@ -127,7 +128,7 @@ void ShardServer::OpenWebSocketSession(boost::asio::ip::tcp::socket socket, std:
   std::unique_ptr<SessionObserver> observer;
   auto session = NewSession(info, echo, observer);
   auto transport = std::make_shared<WebSocketTransport>(std::move(socket), std::move(leftover),
-                                                        options_.session.max_payload, state_.open_sockets);
+                                                        options_.session.max_payload, state_.open_sockets, flusher_);
   session->Start(transport, std::move(observer));
   transport->Run(session);
 }
@@ -159,7 +160,7 @@ std::shared_ptr<Session> ShardServer::FindSession(const std::string& sid) const 
 void ShardServer::ProbeUpgrade(std::shared_ptr<Session> session, boost::asio::ip::tcp::socket socket,
                                std::string leftover) {
   auto transport = std::make_shared<WebSocketTransport>(std::move(socket), std::move(leftover),
-                                                        options_.session.max_payload, state_.open_sockets);
+                                                        options_.session.max_payload, state_.open_sockets, flusher_);
   if (!session->BeginUpgrade(transport)) {
     // The session ended or another probe won while the 101 was written.
     transport->Close(ws_close::kPolicyViolation, "upgrade refused", /*flush=*/false);

@@ -22,6 +22,7 @@
 #include "hub/engineio/handshake.h"
 #include "hub/engineio/polling_transport.h"
 #include "hub/engineio/session.h"
+#include "hub/engineio/write_flusher.h"
 #include "metrics/shard_stats.h"
 
 namespace hub::engineio {
@@ -47,6 +48,7 @@ struct ServerOptions {
   std::string echo_path;
   SessionOptions session;
   PollingOptions polling;
+  WriteFlushOptions write_flush;
   std::chrono::milliseconds handshake_timeout{10000};
   int64_t max_connections = 100000;
   std::vector<std::string> cors_origins = {"*"};
@@ -113,6 +115,7 @@ class ShardServer {
   RandomIdGenerator ids_;
   boost::asio::ip::tcp::acceptor listener_;
   const CorsPolicy cors_;
+  const std::shared_ptr<WriteFlusher> flusher_;
   std::unordered_map<std::string, std::shared_ptr<Session>> sessions_;
   // Polling transports by sid; outlive their session until the close is out.
   std::unordered_map<std::string, std::shared_ptr<PollingTransport>> polling_;

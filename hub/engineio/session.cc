@@ -105,6 +105,20 @@ void Session::TakeFrames(std::vector<SharedFrame>& out, size_t max_frames, size_
   stats_.bytes_out[kind].Add(bytes);
 }
 
+void Session::PopWritten(size_t frames) {
+  if (frames == 0) return;
+  stats_.queue_depth.Observe(static_cast<double>(queue_.size()));
+  const size_t kind = static_cast<size_t>(transport_kind_);
+  size_t bytes = 0;
+  for (size_t i = 0; i < frames; ++i) {
+    bytes += queue_.front()->size();
+    queue_.pop_front();
+  }
+  queued_bytes_ -= bytes;
+  stats_.packets_out[kind].Add(frames);
+  stats_.bytes_out[kind].Add(bytes);
+}
+
 void Session::CountInbound(size_t bytes) {
   stats_.bytes_in[static_cast<size_t>(transport_kind_)].Add(bytes);
 }

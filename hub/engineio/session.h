@@ -73,6 +73,10 @@ class Session : public std::enable_shared_from_this<Session> {
   void OnTransportClosed(DisconnectReason reason);
   // Moves up to the given amounts of queued frames into `out`.
   void TakeFrames(std::vector<SharedFrame>& out, size_t max_frames, size_t max_bytes);
+  // The queued frames, oldest first, for a transport that writes them
+  // straight from the queue; it then calls PopWritten with how many left.
+  const boost::container::deque<SharedFrame>& queued_frames() const { return queue_; }
+  void PopWritten(size_t frames);
   bool HasQueuedFrames() const { return !queue_.empty(); }
   void CountInbound(size_t bytes);
 

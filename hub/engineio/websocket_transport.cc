@@ -1,14 +1,19 @@
 #include "hub/engineio/websocket_transport.h"
 
-#include "boost/asio/write.hpp"
+#include <sys/socket.h>
+#include <sys/uio.h>
+
+#include <cerrno>
+
 #include "hub/engineio/packet.h"
 
 namespace hub::engineio {
 namespace {
-// One gathered write carries at most this much, so a huge backlog does not
-// monopolise the shard between two reads.
-constexpr size_t kMaxFramesPerWrite = 256;
+// One writev carries at most this much, and one flush at most a few of
+// them, so a huge backlog does not monopolise the shard between two reads.
+constexpr size_t kMaxBuffersPerWrite = 256;  // under IOV_MAX (1024)
 constexpr size_t kMaxBytesPerWrite = 1 << 20;
+constexpr int kMaxWritesPerFlush = 4;
 // After our close frame, how long the peer gets to answer before we cut.
 constexpr auto kCloseLinger = std::chrono::seconds(2);
 constexpr size_t kShardReadBufferBytes = 64 * 1024;
@@ -17,11 +22,12 @@ constexpr int kMaxReadsPerWakeup = 4;
 
 WebSocketTransport::WebSocketTransport(boost::asio::ip::tcp::socket socket, std::string leftover,
                                        size_t max_message_bytes,
-                                       std::atomic<int64_t>& open_sockets)
+                                       std::atomic<int64_t>& open_sockets,
+                                       std::shared_ptr<WriteFlusher> flusher)
     : socket_(std::move(socket)),
       leftover_(std::move(leftover)),
       decoder_(max_message_bytes),
-      linger_timer_(socket_.get_executor()),
+      flusher_(std::move(flusher)),
       open_sockets_(open_sockets) {
   open_sockets_.fetch_add(1, std::memory_order_relaxed);
 }
@@ -41,7 +47,7 @@ void WebSocketTransport::Run(std::shared_ptr<Session> session) {
     Consume(bytes);
   }
   if (terminated_) return;
-  MaybeWrite();  // the OPEN packet was queued before the session was bound
+  RequestFlush();  // the OPEN packet was queued before the session was bound
   ReadMore();
 }
 
@@ -62,7 +68,7 @@ void WebSocketTransport::NotifyClosed(DisconnectReason why) {
 void WebSocketTransport::HandleProbePacket(const Packet& packet) {
   if (packet.type == PacketType::kPing && packet.data == "probe") {
     control_frames_.push_back(EncodeWsFrame(WsOpcode::kText, "3probe"));
-    MaybeWrite();
+    RequestFlush();
     session_->OnUpgradeProbed(this);
     return;
   }
@@ -70,7 +76,7 @@ void WebSocketTransport::HandleProbePacket(const Packet& packet) {
     // From here on this is the session's transport: take its queue.
     probing_ = false;
     session_->CompleteUpgrade(this);
-    MaybeWrite();
+    RequestFlush();
     return;
   }
   // Anything else before "5" is not an upgrade: drop the probe only.
@@ -165,7 +171,7 @@ void WebSocketTransport::HandleMessage(WsMessage& message) {
       return;
     case WsOpcode::kPing:
       control_frames_.push_back(EncodeWsFrame(WsOpcode::kPong, message.payload));
-      MaybeWrite();
+      RequestFlush();
       return;
     case WsOpcode::kPong:
       return;
@@ -190,7 +196,7 @@ void WebSocketTransport::Fail(uint16_t code, std::string_view reason, Disconnect
   Close(code, reason, /*flush=*/false);
 }
 
-void WebSocketTransport::OnFramesQueued() { MaybeWrite(); }
+void WebSocketTransport::OnFramesQueued() { RequestFlush(); }
 
 void WebSocketTransport::Close(uint16_t ws_code, std::string_view reason, bool flush) {
   if (closing_ || terminated_) return;
@@ -200,70 +206,174 @@ void WebSocketTransport::Close(uint16_t ws_code, std::string_view reason, bool f
     session_->TakeFrames(discarded, SIZE_MAX, SIZE_MAX);
   }
   control_frames_.push_back(EncodeWsCloseFrame(ws_code, reason));
-  MaybeWrite();
+  if (awaiting_writable_) ArmLinger();
+  RequestFlush();
 }
 
-void WebSocketTransport::MaybeWrite() {
-  if (writing_ || terminated_) return;
-  buffers_.clear();
-  control_in_flight_.clear();
-  in_flight_.clear();
-  // Control frames first (pongs, then the close frame once data is flushed).
-  while (!control_frames_.empty()) {
-    const bool is_close = control_frames_.size() == 1 && closing_;
-    if (is_close && session_ && !probing_ && session_->HasQueuedFrames()) break;  // flush data first
-    control_in_flight_.push_back(std::move(control_frames_.front()));
+void WebSocketTransport::RequestFlush() {
+  if (flush_requested_ || awaiting_writable_ || terminated_) return;
+  flush_requested_ = true;
+  flusher_->Request(shared_from_this());
+}
+
+bool WebSocketTransport::HasOutput() const {
+  if (!partial_.empty() || !control_frames_.empty()) return true;
+  return !close_written_ && session_ && !probing_ && session_->HasQueuedFrames();
+}
+
+void WebSocketTransport::Flush() {
+  flush_requested_ = false;
+  if (terminated_ || awaiting_writable_) return;
+  for (int i = 0; i < kMaxWritesPerFlush && HasOutput(); ++i) {
+    if (!WriteOnce()) return;  // waiting for writability, or failed
+  }
+  if (HasOutput()) {
+    RequestFlush();  // a big backlog: the rest in the next round
+  } else if (close_written_) {
+    ShutdownAfterClose();
+  }
+}
+
+bool WebSocketTransport::WriteOnce() {
+  std::array<iovec, kMaxBuffersPerWrite> iov;
+  size_t count = 0;
+  size_t bytes = 0;
+  auto add = [&](std::string_view buffer) {
+    iov[count].iov_base = const_cast<char*>(buffer.data());
+    iov[count].iov_len = buffer.size();
+    ++count;
+    bytes += buffer.size();
+  };
+  if (!partial_.empty()) add(partial_);
+  // Control frames (pongs) go before data; the close frame goes last, once
+  // every data frame is out.
+  const bool takes_data = !close_written_ && session_ && !probing_;
+  const bool data_queued = takes_data && session_->HasQueuedFrames();
+  size_t controls = 0;
+  for (const auto& control : control_frames_) {
+    const bool is_close = closing_ && controls + 1 == control_frames_.size();
+    if (count == iov.size() || (is_close && data_queued)) break;
+    add(control);
+    ++controls;
+  }
+  size_t frames = 0;
+  if (data_queued) {
+    for (const auto& frame : session_->queued_frames()) {
+      if (count == iov.size() || (frames > 0 && bytes + frame->size() > kMaxBytesPerWrite)) break;
+      add(frame->ws_frame());
+      ++frames;
+    }
+  }
+
+  msghdr message{};
+  message.msg_iov = iov.data();
+  message.msg_iovlen = count;
+  ssize_t sent;
+  do {
+    sent = ::sendmsg(socket_.native_handle(), &message, MSG_NOSIGNAL | MSG_DONTWAIT);
+  } while (sent < 0 && errno == EINTR);
+  if (sent < 0) {
+    if (errno == EAGAIN || errno == EWOULDBLOCK) {
+      AwaitWritable();
+    } else {
+      NotifyClosed(DisconnectReason::kTransportError);
+      Terminate();
+    }
+    return false;
+  }
+
+  // Retire what left, in the order it was gathered. A buffer the write cut
+  // in two leaves its unsent end in partial_, which goes first next time.
+  size_t left = static_cast<size_t>(sent);
+  if (!partial_.empty()) {
+    if (left < partial_.size()) {
+      partial_.erase(0, left);
+      AwaitWritable();
+      return false;
+    }
+    left -= partial_.size();
+    std::string().swap(partial_);
+  }
+  for (size_t i = 0; i < controls; ++i) {
+    const std::string& control = control_frames_.front();
+    const bool is_close = closing_ && control_frames_.size() == 1;
+    if (left < control.size()) {
+      if (left > 0) {
+        partial_.assign(control, left);
+        control_frames_.pop_front();
+        if (is_close) close_written_ = true;
+      }
+      AwaitWritable();
+      return false;
+    }
+    left -= control.size();
     control_frames_.pop_front();
     if (is_close) close_written_ = true;
   }
-  if (!close_written_ && session_ && !probing_) {
-    session_->TakeFrames(in_flight_, kMaxFramesPerWrite, kMaxBytesPerWrite);
+  if (frames > 0) {
+    const auto& queue = session_->queued_frames();
+    size_t written = 0;
+    while (written < frames && left >= queue[written]->size()) {
+      left -= queue[written]->size();
+      ++written;
+    }
+    const bool cut = written < frames;
+    if (cut && left > 0) {
+      partial_.assign(queue[written]->ws_frame().substr(left));
+      ++written;
+    }
+    session_->PopWritten(written);
+    if (cut) {
+      AwaitWritable();
+      return false;
+    }
   }
-  for (const auto& control : control_in_flight_) buffers_.emplace_back(boost::asio::buffer(control));
-  for (const auto& frame : in_flight_) buffers_.emplace_back(boost::asio::buffer(frame->ws_frame()));
-  if (buffers_.empty()) return;
-  writing_ = true;
-  boost::asio::async_write(socket_, buffers_,
-                           [self = shared_from_this()](const boost::system::error_code& ec, size_t) {
-                             self->OnWritten(ec);
-                           });
+  return true;
 }
 
-void WebSocketTransport::OnWritten(const boost::system::error_code& ec) {
-  writing_ = false;
-  in_flight_.clear();
-  control_in_flight_.clear();
+void WebSocketTransport::AwaitWritable() {
   if (terminated_) return;
-  if (ec) {
-    NotifyClosed(DisconnectReason::kTransportError);
-    Terminate();
-    return;
-  }
-  bool close_done = close_written_ && control_frames_.empty();
-  if (close_done) {
-    ShutdownAfterClose();
-    return;
-  }
-  MaybeWrite();
-  if (!writing_ && close_written_) ShutdownAfterClose();
+  awaiting_writable_ = true;
+  // A closing connection whose peer stopped reading does not get forever:
+  // it is cut after kCloseLinger without progress.
+  if (closing_) ArmLinger();
+  socket_.async_wait(boost::asio::ip::tcp::socket::wait_write,
+                     [self = shared_from_this()](const boost::system::error_code& ec) {
+                       self->awaiting_writable_ = false;
+                       if (self->terminated_) return;
+                       if (ec) {
+                         self->NotifyClosed(DisconnectReason::kTransportError);
+                         self->Terminate();
+                         return;
+                       }
+                       self->Flush();
+                     });
+}
+
+void WebSocketTransport::ArmLinger() {
+  if (!linger_timer_) linger_timer_ = std::make_unique<boost::asio::steady_timer>(socket_.get_executor());
+  // Re-arming cancels the previous wait (its handler sees an error).
+  linger_timer_->expires_after(kCloseLinger);
+  linger_timer_->async_wait([self = shared_from_this()](const boost::system::error_code& ec) {
+    if (!ec) self->Terminate();
+  });
 }
 
 void WebSocketTransport::ShutdownAfterClose() {
   // Our close frame is out: stop sending and give the peer a moment to close
   // its side, then cut the connection whatever it does.
+  if (shut_down_) return;
+  shut_down_ = true;
   boost::system::error_code ignored;
   socket_.shutdown(boost::asio::ip::tcp::socket::shutdown_send, ignored);
-  linger_timer_.expires_after(kCloseLinger);
-  linger_timer_.async_wait([self = shared_from_this()](const boost::system::error_code& ec) {
-    if (!ec) self->Terminate();
-  });
+  ArmLinger();
 }
 
 void WebSocketTransport::Terminate() {
   if (terminated_) return;
   terminated_ = true;
   open_sockets_.fetch_sub(1, std::memory_order_relaxed);
-  linger_timer_.cancel();
+  if (linger_timer_) linger_timer_->cancel();
   boost::system::error_code ignored;
   socket_.close(ignored);
   if (session_) {

@@ -1,6 +1,7 @@
-// The WebSocket transport: reads client frames through WsFrameDecoder and
-// writes everything the session has queued in one gathered write, so a burst
-// of packets costs one send() instead of one per packet.
+// The WebSocket transport: reads client frames through WsFrameDecoder and,
+// when the shard's WriteFlusher calls, writes everything queued for the
+// connection in one non-blocking writev straight from the session's queue.
+// Only a full socket buffer makes it wait (for writability) before the rest.
 #pragma once
 
 #include <array>
@@ -14,17 +15,20 @@
 #include "boost/asio/steady_timer.hpp"
 #include "hub/engineio/session.h"
 #include "hub/engineio/transport.h"
+#include "hub/engineio/write_flusher.h"
 #include "hub/engineio/ws_frame.h"
 
 namespace hub::engineio {
 
 class WebSocketTransport : public Transport,
+                           public FlushTarget,
                            public std::enable_shared_from_this<WebSocketTransport> {
  public:
   // `leftover` holds bytes read past the HTTP upgrade request.
   // `open_sockets` is decremented when the TCP connection is finally closed.
   WebSocketTransport(boost::asio::ip::tcp::socket socket, std::string leftover,
-                     size_t max_message_bytes, std::atomic<int64_t>& open_sockets);
+                     size_t max_message_bytes, std::atomic<int64_t>& open_sockets,
+                     std::shared_ptr<WriteFlusher> flusher);
   ~WebSocketTransport() override;
 
   // Binds the session and starts reading. Call once, after session->Start.
@@ -37,6 +41,7 @@ class WebSocketTransport : public Transport,
   void OnFramesQueued() override;
   void Close(uint16_t ws_code, std::string_view reason, bool flush) override;
   metrics::TransportKind kind() const override { return metrics::TransportKind::kWebSocket; }
+  void Flush() override;
 
  private:
   void ReadMore();
@@ -46,8 +51,15 @@ class WebSocketTransport : public Transport,
   // Tells the session this transport ended: a probe only aborts the upgrade.
   void NotifyClosed(DisconnectReason why);
   void Fail(uint16_t code, std::string_view reason, DisconnectReason why);
-  void MaybeWrite();
-  void OnWritten(const boost::system::error_code& ec);
+  // Asks the flusher for a turn, unless one is due or we wait for writability.
+  void RequestFlush();
+  // One writev of what is queued; false when the socket buffer is full
+  // (or the connection failed) and the rest must wait.
+  bool WriteOnce();
+  void AwaitWritable();
+  bool HasOutput() const;
+  // Cuts the connection kCloseLinger from now, whatever the peer does.
+  void ArmLinger();
   void ShutdownAfterClose();
   void Terminate();
 
@@ -57,17 +69,20 @@ class WebSocketTransport : public Transport,
   std::shared_ptr<Session> session_;
   std::vector<WsMessage> messages_;
 
-  // Pongs and the close frame go first; empty (no allocation) for most connections.
+  std::shared_ptr<WriteFlusher> flusher_;
+  // The unsent end of a frame a short write cut; it leaves before anything else.
+  std::string partial_;
+  // Pongs and the close frame go before data; empty (no allocation) for most connections.
   boost::container::deque<std::string> control_frames_;
-  std::vector<SharedFrame> in_flight_;
-  std::vector<std::string> control_in_flight_;
-  std::vector<boost::asio::const_buffer> buffers_;
-  bool writing_ = false;
+  bool flush_requested_ = false;
+  bool awaiting_writable_ = false;
   bool closing_ = false;      // a close frame is queued; no more data frames
-  bool close_written_ = false;
+  bool close_written_ = false;  // the close frame has left control_frames_
+  bool shut_down_ = false;  // our sending side is shut
   bool terminated_ = false;
   bool probing_ = false;
-  boost::asio::steady_timer linger_timer_;
+  // Only a closing connection needs one.
+  std::unique_ptr<boost::asio::steady_timer> linger_timer_;
   std::atomic<int64_t>& open_sockets_;
 };
 

@@ -1,0 +1,44 @@
+#include "hub/engineio/write_flusher.h"
+
+#include <algorithm>
+
+#include "boost/asio/post.hpp"
+
+namespace hub::engineio {
+
+WriteFlusher::WriteFlusher(boost::asio::io_context& io, const WriteFlushOptions& options)
+    : io_(io), options_(options), pacing_timer_(io) {}
+
+void WriteFlusher::Request(std::shared_ptr<FlushTarget> target) {
+  pending_.push_back(std::move(target));
+  if (!scheduled_) Schedule();
+}
+
+void WriteFlusher::Schedule() {
+  scheduled_ = true;
+  auto self = shared_from_this();
+  if (std::chrono::steady_clock::now() >= next_round_at_) {
+    boost::asio::post(io_, [self] { self->RunRound(); });
+    return;
+  }
+  pacing_timer_.expires_at(next_round_at_);
+  pacing_timer_.async_wait([self](const boost::system::error_code&) { self->RunRound(); });
+}
+
+void WriteFlusher::RunRound() {
+  const auto started = std::chrono::steady_clock::now();
+  // Targets requested while this round runs (more than one write's worth
+  // queued, a reply to a packet read meanwhile) go into the next round.
+  round_.swap(pending_);
+  for (const auto& target : round_) target->Flush();
+  round_.clear();
+  const auto finished = std::chrono::steady_clock::now();
+  const auto pause = std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+      (finished - started) * options_.pacing_ratio);
+  next_round_at_ = finished + std::min<std::chrono::steady_clock::duration>(pause, options_.max_delay);
+  // Requests made during the round waited for this: now they know when.
+  scheduled_ = false;
+  if (!pending_.empty()) Schedule();
+}
+
+}  // namespace hub::engineio

@@ -1,0 +1,64 @@
+// Once per shard turn, writes out every connection that has frames queued.
+//
+// A connection that gets a frame does not write at once: it asks the shard's
+// flusher, which runs after the work already queued on the shard (a whole
+// broadcast, a batch of backend emits, a burst of client packets). So every
+// frame queued for a connection in that turn leaves in one writev, and no
+// connection pays for an asynchronous write operation per frame.
+//
+// Under sustained load the flusher also paces itself: after a flush that took
+// D, the next one waits until `pacing_ratio` × D has passed (at most
+// `max_delay`). A shard whose time goes to writing then spends at most
+// 1/(1 + ratio) of it there, and each connection's frames gather into fewer,
+// larger writes. A shard that writes rarely or briefly is not delayed.
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <vector>
+
+#include "boost/asio/io_context.hpp"
+#include "boost/asio/steady_timer.hpp"
+
+namespace hub::engineio {
+
+struct WriteFlushOptions {
+  // The next flush waits this many times the previous flush's duration.
+  // 0 writes at every turn.
+  double pacing_ratio = 1.0;
+  // Upper bound of that wait.
+  std::chrono::microseconds max_delay{5000};
+};
+
+class FlushTarget {
+ public:
+  virtual ~FlushTarget() = default;
+  // Writes what is queued, without blocking.
+  virtual void Flush() = 0;
+};
+
+class WriteFlusher : public std::enable_shared_from_this<WriteFlusher> {
+ public:
+  WriteFlusher(boost::asio::io_context& io, const WriteFlushOptions& options);
+  WriteFlusher(const WriteFlusher&) = delete;
+  WriteFlusher& operator=(const WriteFlusher&) = delete;
+
+  // Flushes `target` in the next round. The caller makes sure a target is
+  // requested at most once per round (it keeps a flag); the flusher holds it
+  // alive until then.
+  void Request(std::shared_ptr<FlushTarget> target);
+
+ private:
+  void Schedule();
+  void RunRound();
+
+  boost::asio::io_context& io_;
+  const WriteFlushOptions options_;
+  boost::asio::steady_timer pacing_timer_;
+  std::vector<std::shared_ptr<FlushTarget>> pending_;
+  std::vector<std::shared_ptr<FlushTarget>> round_;
+  bool scheduled_ = false;
+  std::chrono::steady_clock::time_point next_round_at_{};
+};
+
+}  // namespace hub::engineio

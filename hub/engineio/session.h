@@ -77,6 +77,7 @@ class Session : public std::enable_shared_from_this<Session> {
   // straight from the queue; it then calls PopWritten with how many left.
   const boost::container::deque<SharedFrame>& queued_frames() const { return queue_; }
   void PopWritten(size_t frames);
+  void PrefetchQueue() const { __builtin_prefetch(&queue_); }
   bool HasQueuedFrames() const { return !queue_.empty(); }
   void CountInbound(size_t bytes);
 

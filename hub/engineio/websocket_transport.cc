@@ -216,6 +216,10 @@ void WebSocketTransport::RequestFlush() {
   flusher_->Request(shared_from_this());
 }
 
+void WebSocketTransport::PrefetchForFlush() const {
+  if (session_) session_->PrefetchQueue();
+}
+
 bool WebSocketTransport::HasOutput() const {
   if (!partial_.empty() || !control_frames_.empty()) return true;
   return !close_written_ && session_ && !probing_ && session_->HasQueuedFrames();

@@ -42,6 +42,7 @@ class WebSocketTransport : public Transport,
   void Close(uint16_t ws_code, std::string_view reason, bool flush) override;
   metrics::TransportKind kind() const override { return metrics::TransportKind::kWebSocket; }
   void Flush() override;
+  void PrefetchForFlush() const override;
 
  private:
   void ReadMore();
@@ -63,24 +64,26 @@ class WebSocketTransport : public Transport,
   void ShutdownAfterClose();
   void Terminate();
 
-  boost::asio::ip::tcp::socket socket_;
-  std::string leftover_;
-  WsFrameDecoder decoder_;
+  // Write-path state first: a flush round touches these for every
+  // connection, so they share the object's first cache lines.
   std::shared_ptr<Session> session_;
-  std::vector<WsMessage> messages_;
-
-  std::shared_ptr<WriteFlusher> flusher_;
+  bool flush_requested_ = false;
+  bool awaiting_writable_ = false;
+  bool closing_ = false;        // a close frame is queued; no more data frames
+  bool close_written_ = false;  // the close frame has left control_frames_
+  bool shut_down_ = false;      // our sending side is shut
+  bool terminated_ = false;
+  bool probing_ = false;
+  boost::asio::ip::tcp::socket socket_;
   // The unsent end of a frame a short write cut; it leaves before anything else.
   std::string partial_;
   // Pongs and the close frame go before data; empty (no allocation) for most connections.
   boost::container::deque<std::string> control_frames_;
-  bool flush_requested_ = false;
-  bool awaiting_writable_ = false;
-  bool closing_ = false;      // a close frame is queued; no more data frames
-  bool close_written_ = false;  // the close frame has left control_frames_
-  bool shut_down_ = false;  // our sending side is shut
-  bool terminated_ = false;
-  bool probing_ = false;
+
+  std::string leftover_;
+  WsFrameDecoder decoder_;
+  std::vector<WsMessage> messages_;
+  std::shared_ptr<WriteFlusher> flusher_;
   // Only a closing connection needs one.
   std::unique_ptr<boost::asio::steady_timer> linger_timer_;
   std::atomic<int64_t>& open_sockets_;

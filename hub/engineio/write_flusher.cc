@@ -30,7 +30,17 @@ void WriteFlusher::RunRound() {
   // Targets requested while this round runs (more than one write's worth
   // queued, a reply to a packet read meanwhile) go into the next round.
   round_.swap(pending_);
-  for (const auto& target : round_) target->Flush();
+  const size_t count = round_.size();
+  for (size_t i = 0; i < count; ++i) {
+    // Two steps ahead the object itself, one step ahead what it points to.
+    if (i + 2 < count) {
+      const char* object = reinterpret_cast<const char*>(round_[i + 2].get());
+      __builtin_prefetch(object);
+      __builtin_prefetch(object + 64);
+    }
+    if (i + 1 < count) round_[i + 1]->PrefetchForFlush();
+    round_[i]->Flush();
+  }
   round_.clear();
   const auto finished = std::chrono::steady_clock::now();
   const auto pause = std::chrono::duration_cast<std::chrono::steady_clock::duration>(

@@ -35,6 +35,10 @@ class FlushTarget {
   virtual ~FlushTarget() = default;
   // Writes what is queued, without blocking.
   virtual void Flush() = 0;
+  // Starts loading what Flush will read. The round calls it on the next
+  // target while the current one is in the kernel: between two rounds the
+  // kernel's send path evicts every connection's state from the caches.
+  virtual void PrefetchForFlush() const {}
 };
 
 class WriteFlusher : public std::enable_shared_from_this<WriteFlusher> {

@@ -269,12 +269,18 @@ bool WebSocketTransport::WriteOnce() {
     }
   }
 
-  msghdr message{};
-  message.msg_iov = iov.data();
-  message.msg_iovlen = count;
+  const int fd = socket_.native_handle();
   ssize_t sent;
   do {
-    sent = ::sendmsg(socket_.native_handle(), &message, MSG_NOSIGNAL | MSG_DONTWAIT);
+    if (count == 1) {
+      // Most writes are one frame: send() skips copying an iovec array in.
+      sent = ::send(fd, iov[0].iov_base, iov[0].iov_len, MSG_NOSIGNAL | MSG_DONTWAIT);
+    } else {
+      msghdr message{};
+      message.msg_iov = iov.data();
+      message.msg_iovlen = count;
+      sent = ::sendmsg(fd, &message, MSG_NOSIGNAL | MSG_DONTWAIT);
+    }
   } while (sent < 0 && errno == EINTR);
   if (sent < 0) {
     if (errno == EAGAIN || errno == EWOULDBLOCK) {

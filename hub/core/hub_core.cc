@@ -8,6 +8,7 @@
 #include "boost/asio/steady_timer.hpp"
 #include "hub/base/random_id.h"
 #include "hub/base/strings.h"
+#include "hub/socketio/fan_out_prefetch.h"
 #include "hub/core/gather.h"
 #include "hub/socketio/client.h"
 
@@ -150,7 +151,10 @@ void HubCore::Broadcast(Selection selection, SharedEmit emit, bool is_volatile,
       [shared_selection, packet, is_volatile](Shard& shard) {
         uint64_t recipients = 0;
         // Select returns a copy: a send may close a slow client, which edits the index.
-        for (socketio::Socket* socket : shard.registry().Select(*shared_selection)) {
+        const std::vector<socketio::Socket*> sockets = shard.registry().Select(*shared_selection);
+        for (size_t i = 0; i < sockets.size(); ++i) {
+          socketio::PrefetchFanOut(sockets, i);
+          socketio::Socket* socket = sockets[i];
           if (is_volatile && !socket->CanSendNow()) {
             shard.stats().frames_dropped[static_cast<size_t>(metrics::DropReason::kVolatile)].Add();
             continue;

@@ -78,6 +78,19 @@ class Session : public std::enable_shared_from_this<Session> {
   const boost::container::deque<SharedFrame>& queued_frames() const { return queue_; }
   void PopWritten(size_t frames);
   void PrefetchQueue() const { __builtin_prefetch(&queue_); }
+  // Fan-out prefetching (socketio::PrefetchFanOut): first the members Send
+  // reads, then, once those arrived, the transport Send notifies.
+  void PrefetchSendState() const {
+    __builtin_prefetch(&closed_);
+    __builtin_prefetch(&queue_);
+    __builtin_prefetch(&options_);
+    __builtin_prefetch(&transport_);
+  }
+  void PrefetchTransport() const {
+    const char* transport = reinterpret_cast<const char*>(transport_.get());
+    __builtin_prefetch(transport - 16);  // the shared_ptr control block sits just before
+    __builtin_prefetch(transport + 48);
+  }
   bool HasQueuedFrames() const { return !queue_.empty(); }
   void CountInbound(size_t bytes);
 

@@ -108,7 +108,7 @@ void ShardServer::CloseAll(DisconnectReason reason) {
   for (auto& session : sessions) session->Close(reason);
 }
 
-std::shared_ptr<Session> ShardServer::NewSession(const HandshakeInfo& info, bool echo,
+std::shared_ptr<Session> ShardServer::NewSession(HandshakeInfo info, bool echo,
                                                 std::unique_ptr<SessionObserver>& observer) {
   auto session = std::make_shared<Session>(io_.get_executor(), ids_.Next(), options_.session, stats_);
   sessions_.emplace(session->sid(), session);
@@ -116,7 +116,7 @@ std::shared_ptr<Session> ShardServer::NewSession(const HandshakeInfo& info, bool
   if (echo) {
     inner = std::make_unique<EchoObserver>(*session);
   } else {
-    inner = acceptor_.Accept(*session, info);
+    inner = acceptor_.Accept(*session, std::move(info));
   }
   observer = std::make_unique<ObserverTracker>(*this, session->sid(), std::move(inner));
   return session;
@@ -125,7 +125,7 @@ std::shared_ptr<Session> ShardServer::NewSession(const HandshakeInfo& info, bool
 void ShardServer::OpenWebSocketSession(boost::asio::ip::tcp::socket socket, std::string leftover,
                                        HandshakeInfo info, bool echo) {
   std::unique_ptr<SessionObserver> observer;
-  auto session = NewSession(info, echo, observer);
+  auto session = NewSession(std::move(info), echo, observer);
   auto transport = std::make_shared<WebSocketTransport>(std::move(socket), std::move(leftover),
                                                         options_.session.max_payload, state_.open_sockets);
   session->Start(transport, std::move(observer));
@@ -135,7 +135,7 @@ void ShardServer::OpenWebSocketSession(boost::asio::ip::tcp::socket socket, std:
 void ShardServer::OpenPollingSession(std::shared_ptr<PollResponder> handshake, HandshakeInfo info,
                                      bool echo) {
   std::unique_ptr<SessionObserver> observer;
-  auto session = NewSession(info, echo, observer);
+  auto session = NewSession(std::move(info), echo, observer);
   const std::string sid = session->sid();
   auto transport = std::make_shared<PollingTransport>(
       io_.get_executor(), options_.polling, state_.open_sockets,

@@ -20,25 +20,19 @@
 #include "hub/base/random_id.h"
 #include "hub/engineio/cors.h"
 #include "hub/engineio/handshake.h"
+#include "hub/engineio/handshake_info.h"
 #include "hub/engineio/polling_transport.h"
 #include "hub/engineio/session.h"
 #include "metrics/shard_stats.h"
 
 namespace hub::engineio {
 
-// What a new session's handshake said about the client.
-struct HandshakeInfo {
-  std::string remote_address;
-  std::string transport;  // "websocket" or "polling"
-  QueryParams query;
-  std::vector<std::pair<std::string, std::string>> headers;  // lower-case names
-};
-
 class SessionAcceptor {
  public:
   virtual ~SessionAcceptor() = default;
-  // Builds the observer of a new session (its Socket.IO client).
-  virtual std::unique_ptr<SessionObserver> Accept(Session& session, const HandshakeInfo& info) = 0;
+  // Builds the observer of a new session (its Socket.IO client), which keeps
+  // `info`.
+  virtual std::unique_ptr<SessionObserver> Accept(Session& session, HandshakeInfo info) = 0;
 };
 
 struct ServerOptions {
@@ -101,7 +95,7 @@ class ShardServer {
  private:
   class ObserverTracker;
   void DoAccept();
-  std::shared_ptr<Session> NewSession(const HandshakeInfo& info, bool echo,
+  std::shared_ptr<Session> NewSession(HandshakeInfo info, bool echo,
                                       std::unique_ptr<SessionObserver>& observer);
 
   boost::asio::io_context& io_;

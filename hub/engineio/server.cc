@@ -13,8 +13,9 @@ namespace hub::engineio {
 // connection count drops, the moment the session ends.
 class ShardServer::ObserverTracker : public SessionObserver {
  public:
-  ObserverTracker(ShardServer& server, std::string sid, std::unique_ptr<SessionObserver> inner)
-      : server_(server), sid_(std::move(sid)), inner_(std::move(inner)) {}
+  // `sid` views the session's own id: the session owns this tracker.
+  ObserverTracker(ShardServer& server, std::string_view sid, std::unique_ptr<SessionObserver> inner)
+      : server_(server), sid_(sid), inner_(std::move(inner)) {}
 
   void OnMessage(std::string_view data, bool binary) override { inner_->OnMessage(data, binary); }
 
@@ -33,7 +34,7 @@ class ShardServer::ObserverTracker : public SessionObserver {
 
  private:
   ShardServer& server_;
-  std::string sid_;
+  std::string_view sid_;
   std::unique_ptr<SessionObserver> inner_;
 };
 
@@ -152,7 +153,7 @@ std::shared_ptr<PollingTransport> ShardServer::FindPolling(const std::string& si
 }
 
 std::shared_ptr<Session> ShardServer::FindSession(const std::string& sid) const {
-  auto it = sessions_.find(sid);
+  auto it = sessions_.find(std::string_view(sid));
   return it == sessions_.end() ? nullptr : it->second;
 }
 

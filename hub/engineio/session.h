@@ -93,7 +93,6 @@ class Session : public std::enable_shared_from_this<Session> {
   void OnHeartbeatTimer();
   void Finish(DisconnectReason reason);
 
-  boost::asio::any_io_executor executor_;
   const std::string sid_;
   const SessionOptions options_;
   metrics::ShardStats& stats_;
@@ -101,7 +100,8 @@ class Session : public std::enable_shared_from_this<Session> {
 
   std::shared_ptr<Transport> transport_;
   std::shared_ptr<Transport> upgrade_transport_;  // the probe, until "5" or failure
-  boost::asio::steady_timer upgrade_timer_;
+  // Only while a polling session probes an upgrade: most sessions never do.
+  std::unique_ptr<boost::asio::steady_timer> upgrade_timer_;
   std::unique_ptr<SessionObserver> observer_;
   // boost's deque allocates nothing while empty (std::deque takes 576 bytes
   // at construction): idle connections are most connections.

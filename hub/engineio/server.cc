@@ -49,7 +49,8 @@ ShardServer::ShardServer(boost::asio::io_context& io, int shard_index,
       acceptor_(acceptor),
       ids_(shard_index),
       listener_(io),
-      cors_{options.cors_origins, options.cors_credentials} {
+      cors_{options.cors_origins, options.cors_credentials},
+      session_timers_(io.get_executor(), options_.session) {
   if (shard_index >= 0 && static_cast<size_t>(shard_index) < kMaxShards) {
     state_.shards[shard_index].store(this, std::memory_order_release);
   }
@@ -111,7 +112,7 @@ void ShardServer::CloseAll(DisconnectReason reason) {
 
 std::shared_ptr<Session> ShardServer::NewSession(HandshakeInfo info, bool echo,
                                                 std::unique_ptr<SessionObserver>& observer) {
-  auto session = std::make_shared<Session>(io_.get_executor(), ids_.Next(), options_.session, stats_);
+  auto session = std::make_shared<Session>(session_timers_, ids_.Next(), options_.session, stats_);
   sessions_.emplace(session->sid(), session);
   std::unique_ptr<SessionObserver> inner;
   if (echo) {

@@ -107,6 +107,7 @@ class ShardServer {
   RandomIdGenerator ids_;
   boost::asio::ip::tcp::acceptor listener_;
   const CorsPolicy cors_;
+  SessionTimers session_timers_;  // before the sessions that wait in them
   // Keyed by a view of the session's own id, which lives as long as the entry.
   std::unordered_map<std::string_view, std::shared_ptr<Session>> sessions_;
   // Polling transports by sid; outlive their session until the close is out.

@@ -24,12 +24,9 @@ uint16_t CloseCodeFor(DisconnectReason reason) {
 
 }  // namespace
 
-Session::Session(boost::asio::any_io_executor executor, std::string sid,
-                 const SessionOptions& options, metrics::ShardStats& stats)
-    : sid_(std::move(sid)),
-      options_(options),
-      stats_(stats),
-      heartbeat_timer_(executor) {}
+Session::Session(SessionTimers& timers, std::string sid, const SessionOptions& options,
+                 metrics::ShardStats& stats)
+    : sid_(std::move(sid)), options_(options), stats_(stats), timers_(timers) {}
 
 Session::~Session() = default;
 
@@ -141,11 +138,11 @@ void Session::OnPacket(const Packet& packet) {
   }
 }
 
-void Session::SchedulePing() {
-  heartbeat_timer_.expires_after(options_.ping_interval);
-  heartbeat_timer_.async_wait([self = shared_from_this()](const boost::system::error_code& ec) {
-    if (!ec) self->OnHeartbeatTimer();
-  });
+void Session::SchedulePing() { timers_.ping_due.Arm(*this); }
+
+void Session::OnDeadline() {
+  auto self = shared_from_this();  // closing may drop the last other owner
+  OnHeartbeatTimer();
 }
 
 void Session::OnHeartbeatTimer() {
@@ -159,10 +156,7 @@ void Session::OnHeartbeatTimer() {
   ping_sent_at_ = std::chrono::steady_clock::now();
   stats_.pings_sent.Add();
   Send(PingFrame());
-  heartbeat_timer_.expires_after(options_.ping_timeout);
-  heartbeat_timer_.async_wait([self = shared_from_this()](const boost::system::error_code& ec) {
-    if (!ec) self->OnHeartbeatTimer();
-  });
+  if (!closed_) timers_.pong_due.Arm(*this);
 }
 
 bool Session::BeginUpgrade(std::shared_ptr<Transport> probe) {
@@ -170,7 +164,7 @@ bool Session::BeginUpgrade(std::shared_ptr<Transport> probe) {
     return false;
   }
   upgrade_transport_ = std::move(probe);
-  upgrade_timer_ = std::make_unique<boost::asio::steady_timer>(heartbeat_timer_.get_executor());
+  upgrade_timer_ = std::make_unique<boost::asio::steady_timer>(timers_.ping_due.executor());
   upgrade_timer_->expires_after(options_.upgrade_timeout);
   upgrade_timer_->async_wait([self = shared_from_this()](const boost::system::error_code& ec) {
     if (ec || !self->upgrade_transport_) return;
@@ -235,7 +229,7 @@ void Session::OnTransportClosed(DisconnectReason reason) {
 
 void Session::Finish(DisconnectReason reason) {
   closed_ = true;
-  heartbeat_timer_.cancel();
+  DisarmDeadline();
   upgrade_timer_.reset();  // cancels its wait
   if (auto probe = std::move(upgrade_transport_)) {
     probe->Close(CloseCodeFor(reason), DisconnectReasonText(reason), /*flush=*/false);

@@ -355,7 +355,7 @@ void HubCore::ListFrom(std::shared_ptr<ListState> state, size_t shard_index, std
       summary.nsp = socket->nsp();
       summary.rooms = registry.rooms().RoomsOf(socket);
       summary.transport = metrics::TransportKindName(socket->client().transport_kind());
-      summary.remote_address = socket->client().handshake().remote_address;
+      summary.remote_address = std::string(socket->client().handshake().remote_address());
       summary.connected_at_ms = socket->connected_at_ms();
       summary.auth = socket->auth();
       state->page.sockets.push_back(std::move(summary));

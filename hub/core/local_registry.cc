@@ -29,9 +29,9 @@ void LocalRegistry::OnConnect(socketio::Socket& socket, const engineio::Handshak
 
   ClientEventRecord record = RecordFor(socket, ClientEventRecord::Kind::kConnected);
   record.auth = socket.auth();
-  record.query = handshake.query;
-  record.headers = handshake.headers;
-  record.remote_address = handshake.remote_address;
+  record.query = handshake.query();
+  record.headers = handshake.headers();
+  record.remote_address = std::string(handshake.remote_address());
   record.transport = std::string(metrics::TransportKindName(socket.client().transport_kind()));
   sink_.Publish(std::move(record));
 }

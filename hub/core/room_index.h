@@ -1,11 +1,18 @@
 // One shard's membership index: sockets by id, by namespace and by room, and
 // the Selection resolution over it. A template over the member type so unit
 // tests can use plain structs; the hub instantiates it with socketio::Socket.
-// Every socket is implicitly in the room named by its own id.
+// Every socket is implicitly in the room named by its own id, resolved through
+// the id index: nothing is stored for it.
+//
+// Idle connections are most connections, so a member costs two hash nodes
+// (by member, by id) and a slot in its namespace's vector; its set of rooms
+// is allocated at its first Join.
 #pragma once
 
 #include <algorithm>
+#include <memory>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <unordered_set>
 #include <vector>
@@ -17,23 +24,37 @@ namespace hub::core {
 template <typename Member>
 class RoomIndex {
  public:
+  // Adding a member twice, or a second member with a taken id, is a no-op.
   void Add(Member* member, const std::string& id, const std::string& nsp) {
-    members_.emplace(member, Entry{id, nsp, {}});
-    by_id_.emplace(id, member);
-    namespaces_[nsp].all.insert(member);
+    if (members_.count(member) > 0 || by_id_.count(id) > 0) return;
+    auto [ns, created] = namespaces_.try_emplace(nsp);
+    if (created) ns->second.name = nsp;
+    Namespace& space = ns->second;
+    auto it = members_.emplace(member, Entry{id, &space, space.all.size(), nullptr}).first;
+    by_id_.emplace(it->second.id, member);  // views the entry's id: nodes never move
+    space.all.push_back(member);
   }
 
   // Removes the member from its namespace and every room.
   void Remove(Member* member) {
     auto it = members_.find(member);
     if (it == members_.end()) return;
-    auto ns = namespaces_.find(it->second.nsp);
-    if (ns != namespaces_.end()) {
-      for (const auto& room : it->second.rooms) EraseFromRoom(ns->second, room, member);
-      ns->second.all.erase(member);
-      if (ns->second.all.empty()) namespaces_.erase(ns);
+    Entry& entry = it->second;
+    Namespace& space = *entry.space;
+    if (entry.rooms) {
+      for (const auto& room : *entry.rooms) EraseFromRoom(space, room, member);
     }
-    by_id_.erase(it->second.id);
+    // Swap-remove from the namespace's members.
+    Member* moved = space.all.back();
+    space.all[entry.slot] = moved;
+    members_.find(moved)->second.slot = entry.slot;
+    space.all.pop_back();
+    if (space.all.empty()) {
+      namespaces_.erase(namespaces_.find(space.name));
+    } else if (space.all.size() < space.all.capacity() / 4) {
+      space.all.shrink_to_fit();  // give memory back after a wave of disconnects
+    }
+    by_id_.erase(std::string_view(entry.id));
     members_.erase(it);
   }
 
@@ -41,20 +62,24 @@ class RoomIndex {
   bool Join(Member* member, const std::string& room) {
     auto it = members_.find(member);
     if (it == members_.end() || room == it->second.id) return false;
-    if (!it->second.rooms.insert(room).second) return false;
-    namespaces_[it->second.nsp].rooms[room].insert(member);
+    Entry& entry = it->second;
+    if (!entry.rooms) entry.rooms = std::make_unique<std::unordered_set<std::string>>();
+    if (!entry.rooms->insert(room).second) return false;
+    entry.space->rooms[room].insert(member);
     return true;
   }
 
   bool Leave(Member* member, const std::string& room) {
     auto it = members_.find(member);
-    if (it == members_.end() || it->second.rooms.erase(room) == 0) return false;
-    auto ns = namespaces_.find(it->second.nsp);
-    if (ns != namespaces_.end()) EraseFromRoom(ns->second, room, member);
+    if (it == members_.end()) return false;
+    Entry& entry = it->second;
+    if (!entry.rooms || entry.rooms->erase(room) == 0) return false;
+    if (entry.rooms->empty()) entry.rooms.reset();
+    EraseFromRoom(*entry.space, room, member);
     return true;
   }
 
-  Member* Find(const std::string& id) const {
+  Member* Find(std::string_view id) const {
     auto it = by_id_.find(id);
     return it == by_id_.end() ? nullptr : it->second;
   }
@@ -63,7 +88,8 @@ class RoomIndex {
   std::vector<std::string> RoomsOf(const Member* member) const {
     auto it = members_.find(const_cast<Member*>(member));
     if (it == members_.end()) return {};
-    std::vector<std::string> rooms(it->second.rooms.begin(), it->second.rooms.end());
+    std::vector<std::string> rooms;
+    if (it->second.rooms) rooms.assign(it->second.rooms->begin(), it->second.rooms->end());
     std::sort(rooms.begin(), rooms.end());
     rooms.insert(rooms.begin(), it->second.id);
     return rooms;
@@ -90,14 +116,14 @@ class RoomIndex {
         if (id == entry.id) return true;
       }
       for (const auto& room : selection.except_rooms) {
-        if (room == entry.id || entry.rooms.count(room) > 0) return true;
+        if (room == entry.id || (entry.rooms && entry.rooms->count(room) > 0)) return true;
       }
       return false;
     };
 
     auto member_of_namespace = [&](const std::string& id) -> Member* {
       Member* member = Find(id);
-      if (member == nullptr || members_.at(member).nsp != selection.nsp) return nullptr;
+      if (member == nullptr || members_.at(member).space != &space) return nullptr;
       return member;
     };
     if (selection.whole_namespace()) {
@@ -152,13 +178,16 @@ class RoomIndex {
   }
 
  private:
+  struct Namespace;
   struct Entry {
     std::string id;
-    std::string nsp;
-    std::unordered_set<std::string> rooms;
+    Namespace* space;  // a node of namespaces_: it does not move
+    size_t slot;       // index in space->all
+    std::unique_ptr<std::unordered_set<std::string>> rooms;  // null until the first Join
   };
   struct Namespace {
-    std::unordered_set<Member*> all;
+    std::string name;
+    std::vector<Member*> all;
     std::unordered_map<std::string, std::unordered_set<Member*>> rooms;
   };
 
@@ -170,7 +199,7 @@ class RoomIndex {
   }
 
   std::unordered_map<Member*, Entry> members_;
-  std::unordered_map<std::string, Member*> by_id_;
+  std::unordered_map<std::string_view, Member*> by_id_;  // views Entry::id
   std::unordered_map<std::string, Namespace> namespaces_;
 };
 

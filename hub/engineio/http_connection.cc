@@ -269,25 +269,20 @@ bool HttpConnection::AdmitConnection() {
   return true;
 }
 
-HandshakeInfo HttpConnection::MakeHandshakeInfo(const Request& request, const char* transport,
-                                                QueryParams query) {
-  HandshakeInfo info;
-  info.transport = transport;
-  info.query = std::move(query);
+HandshakeInfo HttpConnection::MakeHandshakeInfo(const Request& request, const QueryParams& query) {
+  HandshakeInfo::Builder info;
   boost::system::error_code ec;
   auto endpoint = stream_.socket().remote_endpoint(ec);
-  if (!ec) info.remote_address = absl::StrCat(endpoint.address().to_string(), ":", endpoint.port());
-  for (const auto& field : request) {
-    info.headers.emplace_back(absl::AsciiStrToLower(ToAbsl(View(field.name_string()))),
-                              std::string(View(field.value())));
-  }
-  return info;
+  if (!ec) info.SetRemoteAddress(absl::StrCat(endpoint.address().to_string(), ":", endpoint.port()));
+  for (const auto& [name, value] : query) info.AddQuery(name, value);
+  for (const auto& field : request) info.AddHeader(View(field.name_string()), View(field.value()));
+  return info.Build();
 }
 
 void HttpConnection::ServePolling(Request& request, EngineRequest engine_request, bool echo) {
   if (engine_request.sid.empty()) {
     if (!AdmitConnection()) return;
-    HandshakeInfo info = MakeHandshakeInfo(request, "polling", std::move(engine_request.query));
+    HandshakeInfo info = MakeHandshakeInfo(request, engine_request.query);
     server_.OpenPollingSession(shared_from_this(), std::move(info), echo);
     return;
   }
@@ -326,7 +321,7 @@ void HttpConnection::UpgradeWebSocket(Request& request, EngineRequest engine_req
     return;
   }
   auto info = std::make_shared<HandshakeInfo>();
-  if (!session) *info = MakeHandshakeInfo(request, "websocket", std::move(engine_request.query));
+  if (!session) *info = MakeHandshakeInfo(request, engine_request.query);
 
   boost::beast::websocket::detail::sec_ws_accept_type accept;
   boost::beast::websocket::detail::make_sec_ws_accept(accept, key);

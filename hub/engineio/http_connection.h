@@ -47,8 +47,7 @@ class HttpConnection : public PollResponder,
   void UpgradeWebSocket(Request& request, EngineRequest engine_request, bool echo);
   void HandOff(int shard, Request request);
   bool AdmitConnection();
-  HandshakeInfo MakeHandshakeInfo(const Request& request, const char* transport,
-                                  QueryParams query);
+  HandshakeInfo MakeHandshakeInfo(const Request& request, const QueryParams& query);
 
   // Every answer goes through here: CORS headers of the current request,
   // optional compression, keep-alive unless `close_after`.

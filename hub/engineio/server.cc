@@ -13,8 +13,9 @@ namespace hub::engineio {
 // connection count drops, the moment the session ends.
 class ShardServer::ObserverTracker : public SessionObserver {
  public:
-  ObserverTracker(ShardServer& server, std::string sid, std::unique_ptr<SessionObserver> inner)
-      : server_(server), sid_(std::move(sid)), inner_(std::move(inner)) {}
+  // `sid` views the session's own id: the session owns this tracker.
+  ObserverTracker(ShardServer& server, std::string_view sid, std::unique_ptr<SessionObserver> inner)
+      : server_(server), sid_(sid), inner_(std::move(inner)) {}
 
   void OnMessage(std::string_view data, bool binary) override { inner_->OnMessage(data, binary); }
 
@@ -33,7 +34,7 @@ class ShardServer::ObserverTracker : public SessionObserver {
 
  private:
   ShardServer& server_;
-  std::string sid_;
+  std::string_view sid_;
   std::unique_ptr<SessionObserver> inner_;
 };
 
@@ -49,7 +50,8 @@ ShardServer::ShardServer(boost::asio::io_context& io, int shard_index,
       ids_(shard_index),
       listener_(io),
       cors_{options.cors_origins, options.cors_credentials},
-      flusher_(std::make_shared<WriteFlusher>(io, options.write_flush)) {
+      flusher_(std::make_shared<WriteFlusher>(io, options.write_flush)),
+      session_timers_(io.get_executor(), options_.session) {
   if (shard_index >= 0 && static_cast<size_t>(shard_index) < kMaxShards) {
     state_.shards[shard_index].store(this, std::memory_order_release);
   }
@@ -109,15 +111,15 @@ void ShardServer::CloseAll(DisconnectReason reason) {
   for (auto& session : sessions) session->Close(reason);
 }
 
-std::shared_ptr<Session> ShardServer::NewSession(const HandshakeInfo& info, bool echo,
+std::shared_ptr<Session> ShardServer::NewSession(HandshakeInfo info, bool echo,
                                                 std::unique_ptr<SessionObserver>& observer) {
-  auto session = std::make_shared<Session>(io_.get_executor(), ids_.Next(), options_.session, stats_);
+  auto session = std::make_shared<Session>(session_timers_, ids_.Next(), options_.session, stats_);
   sessions_.emplace(session->sid(), session);
   std::unique_ptr<SessionObserver> inner;
   if (echo) {
     inner = std::make_unique<EchoObserver>(*session);
   } else {
-    inner = acceptor_.Accept(*session, info);
+    inner = acceptor_.Accept(*session, std::move(info));
   }
   observer = std::make_unique<ObserverTracker>(*this, session->sid(), std::move(inner));
   return session;
@@ -126,7 +128,7 @@ std::shared_ptr<Session> ShardServer::NewSession(const HandshakeInfo& info, bool
 void ShardServer::OpenWebSocketSession(boost::asio::ip::tcp::socket socket, std::string leftover,
                                        HandshakeInfo info, bool echo) {
   std::unique_ptr<SessionObserver> observer;
-  auto session = NewSession(info, echo, observer);
+  auto session = NewSession(std::move(info), echo, observer);
   auto transport = std::make_shared<WebSocketTransport>(std::move(socket), std::move(leftover),
                                                         options_.session.max_payload, state_.open_sockets, flusher_);
   session->Start(transport, std::move(observer));
@@ -136,7 +138,7 @@ void ShardServer::OpenWebSocketSession(boost::asio::ip::tcp::socket socket, std:
 void ShardServer::OpenPollingSession(std::shared_ptr<PollResponder> handshake, HandshakeInfo info,
                                      bool echo) {
   std::unique_ptr<SessionObserver> observer;
-  auto session = NewSession(info, echo, observer);
+  auto session = NewSession(std::move(info), echo, observer);
   const std::string sid = session->sid();
   auto transport = std::make_shared<PollingTransport>(
       io_.get_executor(), options_.polling, state_.open_sockets,
@@ -153,7 +155,7 @@ std::shared_ptr<PollingTransport> ShardServer::FindPolling(const std::string& si
 }
 
 std::shared_ptr<Session> ShardServer::FindSession(const std::string& sid) const {
-  auto it = sessions_.find(sid);
+  auto it = sessions_.find(std::string_view(sid));
   return it == sessions_.end() ? nullptr : it->second;
 }
 

@@ -20,6 +20,7 @@
 #include "hub/base/random_id.h"
 #include "hub/engineio/cors.h"
 #include "hub/engineio/handshake.h"
+#include "hub/engineio/handshake_info.h"
 #include "hub/engineio/polling_transport.h"
 #include "hub/engineio/session.h"
 #include "hub/engineio/write_flusher.h"
@@ -27,19 +28,12 @@
 
 namespace hub::engineio {
 
-// What a new session's handshake said about the client.
-struct HandshakeInfo {
-  std::string remote_address;
-  std::string transport;  // "websocket" or "polling"
-  QueryParams query;
-  std::vector<std::pair<std::string, std::string>> headers;  // lower-case names
-};
-
 class SessionAcceptor {
  public:
   virtual ~SessionAcceptor() = default;
-  // Builds the observer of a new session (its Socket.IO client).
-  virtual std::unique_ptr<SessionObserver> Accept(Session& session, const HandshakeInfo& info) = 0;
+  // Builds the observer of a new session (its Socket.IO client), which keeps
+  // `info`.
+  virtual std::unique_ptr<SessionObserver> Accept(Session& session, HandshakeInfo info) = 0;
 };
 
 struct ServerOptions {
@@ -103,7 +97,7 @@ class ShardServer {
  private:
   class ObserverTracker;
   void DoAccept();
-  std::shared_ptr<Session> NewSession(const HandshakeInfo& info, bool echo,
+  std::shared_ptr<Session> NewSession(HandshakeInfo info, bool echo,
                                       std::unique_ptr<SessionObserver>& observer);
 
   boost::asio::io_context& io_;
@@ -116,7 +110,9 @@ class ShardServer {
   boost::asio::ip::tcp::acceptor listener_;
   const CorsPolicy cors_;
   const std::shared_ptr<WriteFlusher> flusher_;
-  std::unordered_map<std::string, std::shared_ptr<Session>> sessions_;
+  SessionTimers session_timers_;  // before the sessions that wait in them
+  // Keyed by a view of the session's own id, which lives as long as the entry.
+  std::unordered_map<std::string_view, std::shared_ptr<Session>> sessions_;
   // Polling transports by sid; outlive their session until the close is out.
   std::unordered_map<std::string, std::shared_ptr<PollingTransport>> polling_;
 };

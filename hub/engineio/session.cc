@@ -24,14 +24,9 @@ uint16_t CloseCodeFor(DisconnectReason reason) {
 
 }  // namespace
 
-Session::Session(boost::asio::any_io_executor executor, std::string sid,
-                 const SessionOptions& options, metrics::ShardStats& stats)
-    : executor_(executor),
-      sid_(std::move(sid)),
-      options_(options),
-      stats_(stats),
-      upgrade_timer_(executor),
-      heartbeat_timer_(executor) {}
+Session::Session(SessionTimers& timers, std::string sid, const SessionOptions& options,
+                 metrics::ShardStats& stats)
+    : sid_(std::move(sid)), options_(options), stats_(stats), timers_(timers) {}
 
 Session::~Session() = default;
 
@@ -157,11 +152,11 @@ void Session::OnPacket(const Packet& packet) {
   }
 }
 
-void Session::SchedulePing() {
-  heartbeat_timer_.expires_after(options_.ping_interval);
-  heartbeat_timer_.async_wait([self = shared_from_this()](const boost::system::error_code& ec) {
-    if (!ec) self->OnHeartbeatTimer();
-  });
+void Session::SchedulePing() { timers_.ping_due.Arm(*this); }
+
+void Session::OnDeadline() {
+  auto self = shared_from_this();  // closing may drop the last other owner
+  OnHeartbeatTimer();
 }
 
 void Session::OnHeartbeatTimer() {
@@ -175,10 +170,7 @@ void Session::OnHeartbeatTimer() {
   ping_sent_at_ = std::chrono::steady_clock::now();
   stats_.pings_sent.Add();
   Send(PingFrame());
-  heartbeat_timer_.expires_after(options_.ping_timeout);
-  heartbeat_timer_.async_wait([self = shared_from_this()](const boost::system::error_code& ec) {
-    if (!ec) self->OnHeartbeatTimer();
-  });
+  if (!closed_) timers_.pong_due.Arm(*this);
 }
 
 bool Session::BeginUpgrade(std::shared_ptr<Transport> probe) {
@@ -186,8 +178,9 @@ bool Session::BeginUpgrade(std::shared_ptr<Transport> probe) {
     return false;
   }
   upgrade_transport_ = std::move(probe);
-  upgrade_timer_.expires_after(options_.upgrade_timeout);
-  upgrade_timer_.async_wait([self = shared_from_this()](const boost::system::error_code& ec) {
+  upgrade_timer_ = std::make_unique<boost::asio::steady_timer>(timers_.ping_due.executor());
+  upgrade_timer_->expires_after(options_.upgrade_timeout);
+  upgrade_timer_->async_wait([self = shared_from_this()](const boost::system::error_code& ec) {
     if (ec || !self->upgrade_transport_) return;
     // The client never finished: drop the probe, keep the session on polling.
     auto probe = std::move(self->upgrade_transport_);
@@ -204,7 +197,7 @@ void Session::OnUpgradeProbed(const Transport* probe) {
 
 void Session::CompleteUpgrade(const Transport* probe) {
   if (closed_ || upgrade_transport_.get() != probe) return;
-  upgrade_timer_.cancel();
+  upgrade_timer_.reset();  // cancels its wait
   auto old = std::move(transport_);
   transport_ = std::move(upgrade_transport_);
   stats_.connections[static_cast<size_t>(transport_kind_)].Dec();
@@ -219,7 +212,7 @@ void Session::CompleteUpgrade(const Transport* probe) {
 
 void Session::AbortUpgrade(const Transport* probe) {
   if (upgrade_transport_.get() != probe) return;
-  upgrade_timer_.cancel();
+  upgrade_timer_.reset();  // cancels its wait
   upgrade_transport_.reset();
   if (!closed_ && transport_) transport_->OnUpgradeAborted();
 }
@@ -250,8 +243,8 @@ void Session::OnTransportClosed(DisconnectReason reason) {
 
 void Session::Finish(DisconnectReason reason) {
   closed_ = true;
-  heartbeat_timer_.cancel();
-  upgrade_timer_.cancel();
+  DisarmDeadline();
+  upgrade_timer_.reset();  // cancels its wait
   if (auto probe = std::move(upgrade_transport_)) {
     probe->Close(CloseCodeFor(reason), DisconnectReasonText(reason), /*flush=*/false);
   }

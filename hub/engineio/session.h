@@ -12,6 +12,7 @@
 #include "boost/container/deque.hpp"
 #include "boost/asio/any_io_executor.hpp"
 #include "boost/asio/steady_timer.hpp"
+#include "hub/base/deadline_queue.h"
 #include "hub/base/disconnect_reason.h"
 #include "hub/engineio/packet.h"
 #include "hub/engineio/transport.h"
@@ -30,6 +31,15 @@ struct SessionOptions {
   std::chrono::milliseconds upgrade_timeout{10000};
 };
 
+// The timers every session of one shard shares, one queue per duration (see
+// DeadlineQueue): a session is in at most one of them at a time.
+struct SessionTimers {
+  SessionTimers(boost::asio::any_io_executor executor, const SessionOptions& options)
+      : ping_due(executor, options.ping_interval), pong_due(executor, options.ping_timeout) {}
+  DeadlineQueue ping_due;  // then a PING goes out
+  DeadlineQueue pong_due;  // a PONG not back by then closes the session
+};
+
 // The layer above (a Socket.IO client) as the session sees it.
 class SessionObserver {
  public:
@@ -40,11 +50,12 @@ class SessionObserver {
   virtual void OnClose(DisconnectReason reason) = 0;
 };
 
-class Session : public std::enable_shared_from_this<Session> {
+class Session : public std::enable_shared_from_this<Session>, private DeadlineQueue::Waiter {
  public:
   enum class SendResult { kQueued, kDropped, kClosed };
 
-  Session(boost::asio::any_io_executor executor, std::string sid, const SessionOptions& options,
+  // `timers` are the shard's, made with the same `options`.
+  Session(SessionTimers& timers, std::string sid, const SessionOptions& options,
           metrics::ShardStats& stats);
   ~Session();
   Session(const Session&) = delete;
@@ -108,10 +119,10 @@ class Session : public std::enable_shared_from_this<Session> {
 
  private:
   void SchedulePing();
+  void OnDeadline() override;  // of the heartbeat
   void OnHeartbeatTimer();
   void Finish(DisconnectReason reason);
 
-  boost::asio::any_io_executor executor_;
   const std::string sid_;
   const SessionOptions options_;
   metrics::ShardStats& stats_;
@@ -119,14 +130,15 @@ class Session : public std::enable_shared_from_this<Session> {
 
   std::shared_ptr<Transport> transport_;
   std::shared_ptr<Transport> upgrade_transport_;  // the probe, until "5" or failure
-  boost::asio::steady_timer upgrade_timer_;
+  // Only while a polling session probes an upgrade: most sessions never do.
+  std::unique_ptr<boost::asio::steady_timer> upgrade_timer_;
   std::unique_ptr<SessionObserver> observer_;
   // boost's deque allocates nothing while empty (std::deque takes 576 bytes
   // at construction): idle connections are most connections.
   boost::container::deque<SharedFrame> queue_;
   size_t queued_bytes_ = 0;
 
-  boost::asio::steady_timer heartbeat_timer_;
+  SessionTimers& timers_;  // the heartbeat waits in one of them
   bool awaiting_pong_ = false;
   std::chrono::steady_clock::time_point ping_sent_at_;
   bool closed_ = false;

@@ -35,29 +35,17 @@ bool NamespaceAllowed(const std::vector<std::string>& allowed, std::string_view 
   return false;
 }
 
-Client::Client(boost::asio::any_io_executor executor, engineio::Session& session,
-               engineio::HandshakeInfo handshake, const ClientOptions& options,
-               SocketListener& listener, RandomIdGenerator& ids)
-    : session_(session),
-      handshake_(std::move(handshake)),
-      options_(options),
-      listener_(listener),
-      ids_(ids),
-      connect_timer_(executor) {
-  ArmConnectTimeout();
+Client::Client(engineio::Session& session, engineio::HandshakeInfo handshake,
+               ClientContext& context)
+    : session_(session), handshake_(std::move(handshake)), context_(context) {
+  context_.connect_deadlines.Arm(*this);
 }
 
-Client::~Client() { *alive_ = false; }
+// Leaving the connect deadlines is automatic (the waiter's hook unlinks).
+Client::~Client() = default;
 
-void Client::ArmConnectTimeout() {
-  connect_timer_.expires_after(options_.connect_timeout);
-  connect_timer_.async_wait([this, alive = std::weak_ptr<bool>(alive_)](
-                                const boost::system::error_code& ec) {
-    auto token = alive.lock();
-    if (ec || !token || !*token) return;
-    // A connection that never joined a namespace is useless: free it.
-    if (!ever_connected_ && sockets_.empty()) session_.Close(DisconnectReason::kForcedClose, false);
-  });
+void Client::OnDeadline() {
+  if (!ever_connected_ && sockets_.empty()) session_.Close(DisconnectReason::kForcedClose, false);
 }
 
 void Client::OnMessage(std::string_view data, bool binary) {
@@ -66,12 +54,10 @@ void Client::OnMessage(std::string_view data, bool binary) {
       Fail();  // an attachment nobody announced
       return;
     }
-    partial_attachments_.emplace_back(data);
-    if (partial_attachments_.size() == partial_->attachments) {
-      Packet packet = std::move(*partial_);
-      partial_.reset();
-      OnPacket(packet, std::move(partial_attachments_));
-      partial_attachments_.clear();
+    partial_->attachments.emplace_back(data);
+    if (partial_->attachments.size() == partial_->packet.attachments) {
+      std::unique_ptr<PartialPacket> complete = std::move(partial_);
+      OnPacket(complete->packet, std::move(complete->attachments));
     }
     return;
   }
@@ -79,7 +65,7 @@ void Client::OnMessage(std::string_view data, bool binary) {
     Fail();  // a text packet while attachments were still due
     return;
   }
-  auto packet = DecodePacket(data, options_.limits);
+  auto packet = DecodePacket(data, context_.options.limits);
   if (!packet.ok()) {
     if (TryRefuseMalformedConnect(data)) return;
     HUB_LOG_DEBUG("event=bad_packet sid={} error={}", session_.sid(), LogValue(packet.status().message()));
@@ -87,8 +73,7 @@ void Client::OnMessage(std::string_view data, bool binary) {
     return;
   }
   if (IsBinaryType(packet->type) && packet->attachments > 0) {
-    partial_ = std::move(*packet);
-    partial_attachments_.clear();
+    partial_ = std::make_unique<PartialPacket>(PartialPacket{std::move(*packet), {}});
     return;
   }
   OnPacket(*packet, {});
@@ -99,7 +84,7 @@ void Client::OnPacket(Packet& packet, std::vector<std::string> attachments) {
     Connect(packet);
     return;
   }
-  auto it = sockets_.find(packet.nsp);
+  auto it = FindSocket(packet.nsp);
   if (it == sockets_.end()) {
     // A DISCONNECT or ACK may cross a server-side disconnect on the wire;
     // anything else for a namespace the client has not joined is broken.
@@ -110,7 +95,7 @@ void Client::OnPacket(Packet& packet, std::vector<std::string> attachments) {
     Fail();
     return;
   }
-  Socket& socket = *it->second;
+  Socket& socket = **it;
   switch (packet.type) {
     case PacketType::kDisconnect:
       RemoveSocket(packet.nsp, DisconnectReason::kClientNamespaceDisconnect);
@@ -119,15 +104,17 @@ void Client::OnPacket(Packet& packet, std::vector<std::string> attachments) {
     case PacketType::kBinaryEvent: {
       auto event = ParseEvent(packet.data);
       if (!event.ok() || IsReservedEventName(event->name) ||
-          event->name.size() > options_.max_event_name_bytes ||
-          event->args.size() > options_.max_event_args) {
+          event->name.size() > context_.options.max_event_name_bytes ||
+          event->args.size() > context_.options.max_event_args) {
         Fail();
         return;
       }
       ClientEventData data{std::move(event->name), std::move(event->args), std::move(attachments),
                            packet.id};
-      const bool answerable = listener_.OnEvent(socket, data);
-      if (packet.id && answerable) socket.RememberClientAck(*packet.id, options_.max_client_acks);
+      const bool answerable = context_.listener.OnEvent(socket, data);
+      if (packet.id && answerable) {
+        socket.RememberClientAck(*packet.id, context_.options.max_client_acks);
+      }
       return;
     }
     case PacketType::kAck:
@@ -141,7 +128,7 @@ void Client::OnPacket(Packet& packet, std::vector<std::string> attachments) {
         Fail();
         return;
       }
-      listener_.OnAck(socket, *packet.id, *std::move(args), std::move(attachments));
+      context_.listener.OnAck(socket, *packet.id, *std::move(args), std::move(attachments));
       return;
     }
     case PacketType::kConnect:
@@ -164,7 +151,7 @@ bool Client::TryRefuseMalformedConnect(std::string_view text) {
     nsp = std::string(rest.substr(0, comma));
     rest.remove_prefix(comma + 1);
   }
-  if (nsp.size() > options_.limits.max_nsp_bytes) return false;
+  if (nsp.size() > context_.options.limits.max_nsp_bytes) return false;
   for (unsigned char c : nsp) {
     if (c < 0x20 || c == 0x7f) return false;
   }
@@ -174,29 +161,29 @@ bool Client::TryRefuseMalformedConnect(std::string_view text) {
 }
 
 void Client::Connect(const Packet& packet) {
-  if (!NamespaceAllowed(options_.namespaces, packet.nsp)) {
+  if (!NamespaceAllowed(context_.options.namespaces, packet.nsp)) {
     RefuseConnect(packet.nsp, "Invalid namespace");
     return;
   }
-  if (packet.data.size() > options_.max_auth_bytes) {
+  if (packet.data.size() > context_.options.max_auth_bytes) {
     RefuseConnect(packet.nsp, "auth payload too large");
     return;
   }
-  auto it = sockets_.find(packet.nsp);
+  auto it = FindSocket(packet.nsp);
   if (it != sockets_.end()) {
     // A repeated CONNECT for a joined namespace: confirm the same socket.
     SendText(Packet{PacketType::kConnect, packet.nsp, std::nullopt, 0,
-                    absl::StrCat("{\"sid\":\"", it->second->id(), "\"}")});
+                    absl::StrCat("{\"sid\":\"", (*it)->id(), "\"}")});
     return;
   }
-  auto socket = std::make_unique<Socket>(ids_.Next(), packet.nsp, *this,
-                                         packet.data.empty() ? "{}" : packet.data, NowMs());
-  it = sockets_.emplace(packet.nsp, std::move(socket)).first;
+  sockets_.push_back(std::make_unique<Socket>(context_.ids.Next(), packet.nsp, *this,
+                                              packet.data.empty() ? "{}" : packet.data, NowMs()));
+  Socket& socket = *sockets_.back();
   ever_connected_ = true;
-  connect_timer_.cancel();
+  DisarmDeadline();
   SendText(Packet{PacketType::kConnect, packet.nsp, std::nullopt, 0,
-                  absl::StrCat("{\"sid\":\"", it->second->id(), "\"}")});
-  listener_.OnConnect(*it->second, handshake_);
+                  absl::StrCat("{\"sid\":\"", socket.id(), "\"}")});
+  context_.listener.OnConnect(socket, handshake_);
 }
 
 void Client::RefuseConnect(std::string_view nsp, std::string_view message) {
@@ -204,31 +191,31 @@ void Client::RefuseConnect(std::string_view nsp, std::string_view message) {
 }
 
 void Client::RemoveSocket(const std::string& nsp, DisconnectReason reason) {
-  auto it = sockets_.find(nsp);
+  auto it = FindSocket(nsp);
   if (it == sockets_.end()) return;
-  std::unique_ptr<Socket> socket = std::move(it->second);
+  std::unique_ptr<Socket> socket = std::move(*it);
   sockets_.erase(it);
-  listener_.OnDisconnect(*socket, reason);
+  context_.listener.OnDisconnect(*socket, reason);
 }
 
 void Client::DisconnectFromServer(const std::string& nsp) {
-  if (sockets_.count(nsp) == 0) return;
+  if (FindSocket(nsp) == sockets_.end()) return;
   SendText(Packet{PacketType::kDisconnect, nsp, std::nullopt, 0, ""});
   RemoveSocket(nsp, DisconnectReason::kServerNamespaceDisconnect);
 }
 
 void Client::CloseFromServer() {
   std::vector<std::string> namespaces;
-  for (const auto& [nsp, socket] : sockets_) namespaces.push_back(nsp);
+  for (const auto& socket : sockets_) namespaces.push_back(socket->nsp());
   for (const auto& nsp : namespaces) DisconnectFromServer(nsp);
   session_.Close(DisconnectReason::kForcedServerClose, /*flush=*/true);
 }
 
 void Client::OnClose(DisconnectReason reason) {
-  connect_timer_.cancel();
+  DisarmDeadline();
   auto sockets = std::move(sockets_);
   sockets_.clear();
-  for (auto& [nsp, socket] : sockets) listener_.OnDisconnect(*socket, reason);
+  for (auto& socket : sockets) context_.listener.OnDisconnect(*socket, reason);
 }
 
 void Client::Fail() { session_.Close(DisconnectReason::kParseError, /*flush=*/false); }

@@ -4,15 +4,14 @@
 // SocketListener. Lives on the session's shard.
 #pragma once
 
+#include <algorithm>
 #include <chrono>
 #include <memory>
-#include <optional>
 #include <string>
-#include <unordered_map>
 #include <vector>
 
-#include "boost/asio/any_io_executor.hpp"
-#include "boost/asio/steady_timer.hpp"
+#include "boost/container/small_vector.hpp"
+#include "hub/base/deadline_queue.h"
 #include "hub/base/random_id.h"
 #include "hub/engineio/server.h"
 #include "hub/engineio/session.h"
@@ -36,11 +35,17 @@ struct ClientOptions {
 
 bool NamespaceAllowed(const std::vector<std::string>& allowed, std::string_view nsp);
 
-class Client : public engineio::SessionObserver {
+// What every Client of one shard shares, so each holds one reference.
+struct ClientContext {
+  const ClientOptions& options;
+  SocketListener& listener;
+  RandomIdGenerator& ids;
+  DeadlineQueue& connect_deadlines;  // its timeout is options.connect_timeout
+};
+
+class Client : public engineio::SessionObserver, private DeadlineQueue::Waiter {
  public:
-  Client(boost::asio::any_io_executor executor, engineio::Session& session,
-         engineio::HandshakeInfo handshake, const ClientOptions& options, SocketListener& listener,
-         RandomIdGenerator& ids);
+  Client(engineio::Session& session, engineio::HandshakeInfo handshake, ClientContext& context);
   ~Client() override;
 
   void OnMessage(std::string_view data, bool binary) override;
@@ -66,22 +71,30 @@ class Client : public engineio::SessionObserver {
   void RemoveSocket(const std::string& nsp, DisconnectReason reason);
   void Fail();  // malformed input: close the whole connection
   void SendText(const Packet& packet);
-  void ArmConnectTimeout();
+  // The connect timeout: a connection that never joined a namespace is
+  // useless, free it.
+  void OnDeadline() override;
+  // The joined namespace's socket, or end().
+  auto FindSocket(std::string_view nsp) {
+    return std::find_if(sockets_.begin(), sockets_.end(),
+                        [nsp](const auto& socket) { return socket->nsp() == nsp; });
+  }
 
+  // Idle connections are most connections: everything here is kept small,
+  // and what only some connections need is allocated when first needed.
   engineio::Session& session_;
   const engineio::HandshakeInfo handshake_;
-  const ClientOptions& options_;
-  SocketListener& listener_;
-  RandomIdGenerator& ids_;
-  std::unordered_map<std::string, std::unique_ptr<Socket>> sockets_;  // by namespace
+  ClientContext& context_;
+  // One per joined namespace; almost always one, held inline.
+  boost::container::small_vector<std::unique_ptr<Socket>, 1> sockets_;
   bool ever_connected_ = false;
-  boost::asio::steady_timer connect_timer_;
-  // Timer handlers check this token: the Client may be gone when they run.
-  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 
   // A binary packet waiting for its attachments.
-  std::optional<Packet> partial_;
-  std::vector<std::string> partial_attachments_;
+  struct PartialPacket {
+    Packet packet;
+    std::vector<std::string> attachments;
+  };
+  std::unique_ptr<PartialPacket> partial_;
 };
 
 }  // namespace hub::socketio

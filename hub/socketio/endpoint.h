@@ -4,6 +4,7 @@
 
 #include <memory>
 
+#include "hub/base/deadline_queue.h"
 #include "hub/base/random_id.h"
 #include "hub/engineio/server.h"
 #include "hub/socketio/client.h"
@@ -15,18 +16,21 @@ class ShardEndpoint : public engineio::SessionAcceptor {
  public:
   ShardEndpoint(boost::asio::any_io_executor executor, int shard_index, ClientOptions options,
                 SocketListener& listener)
-      : executor_(executor), ids_(shard_index), options_(std::move(options)), listener_(listener) {}
+      : ids_(shard_index),
+        options_(std::move(options)),
+        connect_deadlines_(executor, options_.connect_timeout),
+        context_{options_, listener, ids_, connect_deadlines_} {}
 
   std::unique_ptr<engineio::SessionObserver> Accept(engineio::Session& session,
-                                                    const engineio::HandshakeInfo& info) override {
-    return std::make_unique<Client>(executor_, session, info, options_, listener_, ids_);
+                                                    engineio::HandshakeInfo info) override {
+    return std::make_unique<Client>(session, std::move(info), context_);
   }
 
  private:
-  boost::asio::any_io_executor executor_;
   RandomIdGenerator ids_;
   const ClientOptions options_;
-  SocketListener& listener_;
+  DeadlineQueue connect_deadlines_;
+  ClientContext context_;
 };
 
 }  // namespace hub::socketio

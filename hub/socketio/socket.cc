@@ -26,17 +26,21 @@ bool Socket::Send(const EncodedPacket& packet) {
 bool Socket::CanSendNow() const { return client_.session().CanSendNow(); }
 
 void Socket::RememberClientAck(uint64_t ack_id, size_t limit) {
-  if (client_acks_.size() >= limit && !client_acks_.empty()) {
+  if (!client_acks_) client_acks_ = std::make_unique<std::unordered_set<uint64_t>>();
+  auto& acks = *client_acks_;
+  if (acks.size() >= limit && !acks.empty()) {
     // Client ack ids grow monotonically; the smallest is the oldest.
-    auto oldest = client_acks_.begin();
-    for (auto it = client_acks_.begin(); it != client_acks_.end(); ++it) {
+    auto oldest = acks.begin();
+    for (auto it = acks.begin(); it != acks.end(); ++it) {
       if (*it < *oldest) oldest = it;
     }
-    client_acks_.erase(oldest);
+    acks.erase(oldest);
   }
-  client_acks_.insert(ack_id);
+  acks.insert(ack_id);
 }
 
-bool Socket::TakeClientAck(uint64_t ack_id) { return client_acks_.erase(ack_id) > 0; }
+bool Socket::TakeClientAck(uint64_t ack_id) {
+  return client_acks_ && client_acks_->erase(ack_id) > 0;
+}
 
 }  // namespace hub::socketio

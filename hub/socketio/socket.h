@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <unordered_set>
 #include <vector>
@@ -53,7 +54,8 @@ class Socket {
   Client& client_;
   const std::string auth_;
   const int64_t connected_at_ms_;
-  std::unordered_set<uint64_t> client_acks_;
+  // Allocated at the first ack the client asks for: most sockets never do.
+  std::unique_ptr<std::unordered_set<uint64_t>> client_acks_;
 };
 
 }  // namespace hub::socketio

@@ -141,12 +141,13 @@ void BM_FanOut10k(benchmark::State& state) {
   boost::asio::io_context io;  // never run: timers are armed, never fire
   hub::metrics::ShardStats stats;
   hub::engineio::SessionOptions options;
+  hub::engineio::SessionTimers timers(io.get_executor(), options);
   std::vector<std::shared_ptr<hub::engineio::Session>> sessions;
   std::vector<FakeMember> storage(kSessions);
   hub::core::RoomIndex<FakeMember> index;
   std::vector<SharedFrame> taken;
   for (int i = 0; i < kSessions; ++i) {
-    auto session = std::make_shared<hub::engineio::Session>(io.get_executor(), "sid" + std::to_string(i),
+    auto session = std::make_shared<hub::engineio::Session>(timers, "sid" + std::to_string(i),
                                                             options, stats);
     session->Start(std::make_shared<NullTransport>(), std::make_unique<NullObserver>());
     taken.clear();

@@ -98,5 +98,42 @@ TEST_F(RoomIndexTest, RemoveLeavesEveryRoom) {
   EXPECT_EQ(index_.namespace_size("/chat"), 0u);
 }
 
+TEST_F(RoomIndexTest, RemovingFromTheMiddleKeepsTheOthers) {
+  index_.Remove(&sockets_[0]);  // another member takes its slot
+  EXPECT_EQ(Ids({"/", {}, {}, {}, {}}), (std::vector<std::string>{"b", "c", "d"}));
+  index_.Remove(&sockets_[3]);
+  index_.Remove(&sockets_[1]);
+  EXPECT_EQ(Ids({"/", {}, {}, {}, {}}), (std::vector<std::string>{"c"}));
+  EXPECT_EQ(index_.Find("c"), &sockets_[2]);
+  EXPECT_EQ(Ids({"/", {}, {"c"}, {}, {}}), (std::vector<std::string>{"c"}));
+  index_.Add(&sockets_[0], "a", "/");  // back, without its old rooms
+  EXPECT_EQ(Ids({"/", {}, {}, {}, {}}), (std::vector<std::string>{"a", "c"}));
+  EXPECT_EQ(index_.RoomsOf(&sockets_[0]), (std::vector<std::string>{"a"}));
+  EXPECT_TRUE(Ids({"/", {}, {"red"}, {}, {}}).empty());
+}
+
+TEST_F(RoomIndexTest, OwnRoomIsNotStored) {
+  // Only joined rooms count; each socket's own room is resolved by its id.
+  EXPECT_EQ(index_.room_count("/"), 2u);
+  index_.Leave(&sockets_[0], "red");
+  index_.Leave(&sockets_[1], "red");
+  index_.Leave(&sockets_[1], "blue");
+  index_.Leave(&sockets_[2], "blue");
+  EXPECT_EQ(index_.room_count("/"), 0u);
+  EXPECT_EQ(index_.RoomsOf(&sockets_[1]), (std::vector<std::string>{"b"}));
+  EXPECT_EQ(Ids({"/", {}, {"b"}, {}, {}}), (std::vector<std::string>{"b"}));
+  EXPECT_EQ(Ids({"/", {}, {}, {"b"}, {}}), (std::vector<std::string>{"a", "c", "d"}));
+}
+
+TEST_F(RoomIndexTest, ATakenIdIsNotAddedTwice) {
+  FakeSocket twin{"a"};
+  index_.Add(&twin, "a", "/");
+  EXPECT_EQ(index_.Find("a"), &sockets_[0]);
+  EXPECT_EQ(index_.size(), 5u);
+  index_.Remove(&twin);  // not a member: a no-op
+  EXPECT_EQ(index_.Find("a"), &sockets_[0]);
+  EXPECT_EQ(index_.namespace_size("/"), 4u);
+}
+
 }  // namespace
 }  // namespace hub::core

@@ -60,7 +60,8 @@ class PollingTransportTest : public ::testing::Test {
 
   void Open(SessionOptions options = {}) {
     if (options.ping_interval == SessionOptions{}.ping_interval) options.ping_interval = 1h;
-    session_ = std::make_shared<Session>(io_.get_executor(), "AAtestsession", options, stats_);
+    timers_.emplace(io_.get_executor(), options);
+    session_ = std::make_shared<Session>(*timers_, "AAtestsession", options, stats_);
     PollingOptions polling;
     polling.max_packets_per_payload = 3;
     polling.close_linger = 50ms;
@@ -87,6 +88,7 @@ class PollingTransportTest : public ::testing::Test {
 
   boost::asio::io_context io_;
   metrics::ShardStats stats_;
+  std::optional<SessionTimers> timers_;
   std::atomic<int64_t> open_sockets_{0};
   std::shared_ptr<Session> session_;
   std::shared_ptr<PollingTransport> transport_;

@@ -86,7 +86,8 @@ class WebSocketTransportTest : public ::testing::Test {
     options.ping_interval = 1h;
     options.max_outbound_frames = 100000;
     options.max_outbound_bytes = 1 << 30;
-    session_ = std::make_shared<Session>(io_.get_executor(), "AAtestsession", options, stats_);
+    timers_.emplace(io_.get_executor(), options);
+    session_ = std::make_shared<Session>(*timers_, "AAtestsession", options, stats_);
     transport_ = std::make_shared<WebSocketTransport>(
         std::move(server), "", 1 << 20, open_sockets_,
         std::make_shared<WriteFlusher>(io_, WriteFlushOptions{}));
@@ -135,6 +136,7 @@ class WebSocketTransportTest : public ::testing::Test {
   asio::io_context io_;
   asio::ip::tcp::socket client_{io_};
   metrics::ShardStats stats_;
+  std::optional<SessionTimers> timers_;
   std::atomic<int64_t> open_sockets_{0};
   std::shared_ptr<Session> session_;
   std::shared_ptr<WebSocketTransport> transport_;

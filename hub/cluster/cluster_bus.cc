@@ -98,6 +98,19 @@ bool ClusterBus::Publish(const std::string& channel, const std::string& payload,
   return true;
 }
 
+void ClusterBus::PublishConfirmed(const std::string& channel, const std::string& payload, const std::string& kind,
+                                  std::function<void(bool)> done) {
+  auto shared = std::make_shared<std::function<void(bool)>>(std::move(done));
+  const bool sent = pub_.Command({"PUBLISH", channel, payload}, [shared](redisReply* reply) {
+    (*shared)(reply != nullptr && reply->type == REDIS_REPLY_INTEGER);
+  });
+  if (!sent) {
+    (*shared)(false);
+    return;
+  }
+  metrics_.MessageOut(kind);
+}
+
 void ClusterBus::OnReady() {
   // Subscriptions are per connection: renewed after every reconnect.
   sub_.PSubscribe({std::string(kKeyPrefix) + "#*", std::string(kKeyPrefix) + "-request#*"});

@@ -54,6 +54,10 @@ class ClusterBus {
   // --- Cluster thread only. ---
   // False when Redis is down (the message is lost and counted).
   bool Publish(const std::string& channel, const std::string& payload, const std::string& kind);
+  // The same, and `done(true)` once Redis has handed the message to its
+  // subscribers; `done(false)` when it was lost or may have been.
+  void PublishConfirmed(const std::string& channel, const std::string& payload, const std::string& kind,
+                        std::function<void(bool delivered)> done);
   const Membership& membership() const { return membership_; }
   std::string NextRequestId();
   // Waits for every replica of `replicas` to finish answering request `id`,

@@ -69,6 +69,13 @@ void RedisAdapter::Reply(const std::string& to, const std::string& id, MsgWriter
   bus_.Publish(HubDirectChannel(to), w.out(), "response");
 }
 
+void RedisAdapter::ReplyConfirmed(const std::string& to, const std::string& id, MsgWriter& fields,
+                                  uint32_t field_count, std::function<void(bool)> done) {
+  MsgWriter w;
+  BeginMessage(w, field_count, "answer", id, bus_.uid()).Raw(fields.out());
+  bus_.PublishConfirmed(HubDirectChannel(to), w.out(), "response", std::move(done));
+}
+
 void RedisAdapter::PublishBroadcast(BroadcastMessage message, ClusterBus::OnAnswer on_answer,
                                     std::function<void()> on_done) {
   std::vector<std::string> peers = bus_.membership().Peers();
@@ -499,28 +506,29 @@ void RedisAdapter::OnHubRequest(std::string_view payload) {
       return;
     }
     const auto timeout = std::chrono::milliseconds(request.IntOr("timeout", 30000));
-    // First the ids this replica will await (so the requester can settle
-    // them as DISCONNECTED if we die), then the answers.
-    local_.ListSockets(selection, 1000, "", [this, from, id, selection, emit = *emit, timeout](
-                                                 absl::StatusOr<core::SocketPage> page) {
-      std::vector<std::string> ids;
-      if (page.ok()) {
-        for (const auto& socket : page->sockets) ids.push_back(socket.id);
-      }
-      bus_.Post([this, from, id, ids = std::move(ids)] {
-        MsgWriter fields;
-        fields.Str("phase").Str("ids").Str("ids").StrArray(ids);
-        Reply(from, id, fields, 2);
-      });
-      local_.EmitWithAck(selection, emit, timeout, [this, from, id](std::vector<core::AckReply> replies) {
-        bus_.Post([this, from, id, replies = std::move(replies)] {
-          MsgWriter fields;
-          fields.Str("phase").Str("acks").Str("replies");
-          WriteAckReplies(fields, replies);
-          Reply(from, id, fields, 2);
+    // First the ids of the sockets to ask, and only once Redis has passed
+    // them on to the requester (which settles them as DISCONNECTED if this
+    // replica dies) are they asked; then their answers. Unannounced, they
+    // are not asked: the requester could not account for them.
+    local_.EmitWithAck(
+        std::move(selection), *emit, timeout,
+        [this, from, id](std::vector<std::string> ids, std::function<void()> send) {
+          bus_.Post([this, from, id, ids = std::move(ids), send = std::move(send)] {
+            MsgWriter fields;
+            fields.Str("phase").Str("ids").Str("ids").StrArray(ids);
+            ReplyConfirmed(from, id, fields, 2, [send](bool announced) {
+              if (announced) send();
+            });
+          });
+        },
+        [this, from, id](std::vector<core::AckReply> replies) {
+          bus_.Post([this, from, id, replies = std::move(replies)] {
+            MsgWriter fields;
+            fields.Str("phase").Str("acks").Str("replies");
+            WriteAckReplies(fields, replies);
+            Reply(from, id, fields, 2);
+          });
         });
-      });
-    });
   } else if (type == "answer_ack") {
     local_.AnswerClientAck(request.StrOr("nsp", "/"), request.StrOr("sid"),
                            static_cast<uint64_t>(request.IntOr("ack")), request.Strings("args"),

@@ -59,6 +59,9 @@ class RedisAdapter : public core::Adapter {
   void ListAppend(std::shared_ptr<ListState> state, size_t index, std::vector<core::SocketSummary> sockets,
                   const std::string& next_local_token);
   void Reply(const std::string& to, const std::string& id, MsgWriter& fields, uint32_t field_count);
+  // The same; `done(true)` once Redis has passed the answer on.
+  void ReplyConfirmed(const std::string& to, const std::string& id, MsgWriter& fields, uint32_t field_count,
+                      std::function<void(bool delivered)> done);
   // Sends a join/leave/disconnect request to every replica and completes
   // slot 1 of `gather` with the sockets the peers report. Any thread.
   void RequestCountFromPeers(const std::string& nsp, RoomsRequest request, const char* kind,

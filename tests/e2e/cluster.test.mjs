@@ -49,9 +49,9 @@ async function startRedis(port) {
   return proc;
 }
 
-async function metric(hub, name) {
+async function metric(hub, name, labels = null) {
   const res = await httpGet(`${hub.adminUrl}/metrics`);
-  const v = metricValue(res.body, name);
+  const v = metricValue(res.body, name, labels);
   return Number.isNaN(v) ? 0 : v;
 }
 
@@ -188,11 +188,13 @@ describe('cluster through Redis', () => {
     assert.ok(members[0].events.length > 0 && members[1].events.length > 0, 'both members get a share');
   });
 
-  it('@socket.io/redis-emitter emits into the cluster', async () => {
+  // Node Redis clients are closed at the end of the test that made them,
+  // before the Redis restart test, where they would be reconnecting.
+  it('@socket.io/redis-emitter emits into the cluster', async (t) => {
     const client = createClient({ url: `redis://127.0.0.1:${redisPort}` });
-    client.on('error', () => {}); // reconnects on its own during the Redis restart test
+    client.on('error', () => {});
     await client.connect();
-    closers.push(() => client.quit());
+    t.after(() => client.quit());
     const emitter = new Emitter(client);
     const got = [a1, b1, c1].map((s) => nextEvent(s, 'from-emitter'));
     emitter.emit('from-emitter', { n: 1 }, 'two');
@@ -203,7 +205,7 @@ describe('cluster through Redis', () => {
     assert.deepEqual([...buf], [9]);
   });
 
-  it('a Node socket.io server with @socket.io/redis-adapter shares the cluster both ways', async () => {
+  it('a Node socket.io server with @socket.io/redis-adapter shares the cluster both ways', async (t) => {
     const pub = createClient({ url: `redis://127.0.0.1:${redisPort}` });
     const sub = pub.duplicate();
     for (const c of [pub, sub]) c.on('error', () => {});
@@ -211,12 +213,12 @@ describe('cluster through Redis', () => {
     const io = new Server({ adapter: createAdapter(pub, sub) });
     const port = await freePort();
     io.listen(port);
-    closers.push(async () => {
+    t.after(async () => {
       io.close();
       await Promise.allSettled([pub.quit(), sub.quit()]);
     });
     const n1 = await connectClient(`http://127.0.0.1:${port}`);
-    closers.push(async () => n1.close());
+    t.after(() => n1.close());
     await sleep(200); // the adapter's subscriptions are live
 
     const fromHub = nextEvent(n1, 'from-hub');
@@ -228,17 +230,52 @@ describe('cluster through Redis', () => {
     for (const p of got) assert.deepEqual(await p, [42, { deep: [1, 'x'] }]);
   });
 
-  it('a killed replica leaves ListSockets within the detection time', async () => {
+  it('a killed replica leaves ListSockets, and its pending acks come back DISCONNECTED, within the detection time', async () => {
+    // a1 and b1 answer; c1 never does, and its replica dies while the acks
+    // are pending. The RPC's own timeout is far beyond the detection time:
+    // it must return as soon as C is declared dead, not at its timeout.
+    for (const s of [a1, b1]) s.once('last-ask', (cb) => cb(s.id));
+    const cAsked = nextEvent(c1, 'last-ask');
+    const ackTimeoutMs = 3 * DETECTION_MS;
+    const pending = api.emitWithAck(
+      { selector: { rooms: ['everywhere'] }, payload: { event: 'last-ask', args: [] }, timeout_ms: ackTimeoutMs },
+      { timeoutMs: ackTimeoutMs + 10_000 },
+    );
+    await cAsked; // C holds an ack in flight
+    const cId = c1.id; // the client forgets its id once disconnected
     const started = Date.now();
     C.proc.kill('SIGKILL');
+    const res = await pending;
+    const ackMs = Date.now() - started;
+    assert.ok(ackMs <= DETECTION_MS, `EmitWithAck returned ${ackMs} ms after the kill`);
+    console.log(`# EmitWithAck settled ${ackMs} ms after replica C was killed`);
+    const byId = Object.fromEntries(res.results.map((r) => [r.socket_id, r.status]));
+    assert.deepEqual(byId, {
+      [a1.id]: 'ACK_STATUS_OK',
+      [b1.id]: 'ACK_STATUS_OK',
+      [cId]: 'ACK_STATUS_DISCONNECTED',
+    });
     await waitFor(async () => (await listAll(api)).length === 2, { what: 'C gone from listings', timeoutMs: DETECTION_MS });
     assert.ok(Date.now() - started <= DETECTION_MS);
     assert.deepEqual(await listAll(api), [a1.id, b1.id].sort());
   });
 
-  it('a Redis restart heals the cluster', async () => {
+  it('a Redis restart heals the cluster and is counted', async () => {
+    const lost = async () => metric(A, 'hub_cluster_messages_lost_total', '{reason="redis_down"}');
+    const reconnects = async () =>
+      (await metric(A, 'hub_cluster_redis_reconnects_total', '{link="pub"}')) +
+      (await metric(A, 'hub_cluster_redis_reconnects_total', '{link="sub"}'));
+    const lostBefore = await lost();
+    const reconnectsBefore = await reconnects();
     redis.kill('SIGKILL');
-    await sleep(500);
+    await waitFor(async () => (await metric(A, 'hub_cluster_redis_connected', '{link="pub"}')) === 0, {
+      what: 'A sees Redis down',
+    });
+    // Published while Redis is down: lost, counted, and the RPC still
+    // completes with this replica's part.
+    const down = await api.broadcast({ selector: {}, payload: { event: 'into-the-void', args: [] } });
+    assert.equal(Number(down.recipients), 1);
+    assert.ok((await lost()) > lostBefore, 'hub_cluster_messages_lost_total{reason="redis_down"} moved');
     redis = await startRedis(redisPort);
     await waitFor(
       async () => {
@@ -248,5 +285,7 @@ describe('cluster through Redis', () => {
       },
       { what: 'EmitTo across replicas after Redis restart', timeoutMs: 10_000, intervalMs: 200 },
     );
+    assert.ok((await reconnects()) >= reconnectsBefore + 2, 'both links of A counted a reconnect');
+    assert.equal(await metric(A, 'hub_cluster_redis_connected', '{link="sub"}'), 1);
   });
 });

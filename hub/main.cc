@@ -62,7 +62,7 @@ int Run(const Config& config) {
   std::unique_ptr<cluster::Cluster> cluster;
   if (!config.redis_url.empty()) {
     auto created = cluster::Cluster::Create(
-        config.redis_url, metrics.registry(),
+        config, metrics.registry(),
         [&subscriptions](core::ClientEventRecord record, const cluster::ClusterEventSink::GroupChooser& take) {
           return subscriptions.PublishSelected(std::move(record), take, /*count_unrouted=*/false);
         },

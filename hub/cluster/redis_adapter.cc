@@ -38,13 +38,6 @@ BroadcastMessage ToMessage(const std::string& uid, const core::Selection& select
   return m;
 }
 
-// The namespace of a `socket.io-request#<nsp>#` channel.
-std::string NamespaceOf(const std::string& channel) {
-  const std::string prefix = std::string(kKeyPrefix) + "-request#";
-  if (channel.size() <= prefix.size() + 1 || channel.back() != '#') return {};
-  return channel.substr(prefix.size(), channel.size() - prefix.size() - 1);
-}
-
 }  // namespace
 
 struct RedisAdapter::ListState {
@@ -55,8 +48,8 @@ struct RedisAdapter::ListState {
   std::function<void(absl::StatusOr<core::SocketPage>)> done;
 };
 
-RedisAdapter::RedisAdapter(core::HubCore& local, ClusterBus& bus)
-    : local_(local), bus_(bus), ack_tag_(TagOf(bus.uid())) {}
+RedisAdapter::RedisAdapter(core::HubCore& local, ClusterBus& bus, std::string path)
+    : local_(local), bus_(bus), responder_(local, bus, std::move(path)), ack_tag_(TagOf(bus.uid())) {}
 
 uint64_t RedisAdapter::NextAckId() {
   return (ack_tag_ << 40) | (next_ack_id_.fetch_add(1, std::memory_order_relaxed) & ((1ull << 40) - 1));
@@ -256,7 +249,7 @@ void RedisAdapter::UpdateRooms(core::Selection selection, std::vector<std::strin
   auto gather = core::Gather<uint64_t>::Create(2, [done = std::move(done)](std::vector<uint64_t>& counts) {
     done(counts[0] + counts[1]);
   });
-  RoomsRequest request;
+  AdapterRequest request;
   request.type = join ? RequestType::kRemoteJoin : RequestType::kRemoteLeave;
   request.uid = bus_.uid();
   request.from_hub = true;
@@ -268,7 +261,7 @@ void RedisAdapter::UpdateRooms(core::Selection selection, std::vector<std::strin
   RequestCountFromPeers(nsp, std::move(request), "rooms", gather);
 }
 
-void RedisAdapter::RequestCountFromPeers(const std::string& nsp, RoomsRequest request, const char* kind,
+void RedisAdapter::RequestCountFromPeers(const std::string& nsp, AdapterRequest request, const char* kind,
                                          std::shared_ptr<core::Gather<uint64_t>> gather) {
   bus_.Post([this, gather, nsp, kind, request = std::move(request)]() mutable {
     std::vector<std::string> peers = bus_.membership().Peers();
@@ -295,7 +288,7 @@ void RedisAdapter::Disconnect(core::Selection selection, bool close_connection,
   auto gather = core::Gather<uint64_t>::Create(2, [done = std::move(done)](std::vector<uint64_t>& counts) {
     done(counts[0] + counts[1]);
   });
-  RoomsRequest request;
+  AdapterRequest request;
   request.type = RequestType::kRemoteDisconnect;
   request.uid = bus_.uid();
   request.from_hub = true;
@@ -403,7 +396,7 @@ void RedisAdapter::OnMessage(const std::string& channel, std::string_view payloa
   if (channel.rfind(std::string(kKeyPrefix) + "#", 0) == 0) {
     OnBroadcast(payload);
   } else if (channel.rfind(std::string(kKeyPrefix) + "-request#", 0) == 0) {
-    OnRoomsRequest(channel, payload);
+    responder_.OnRequest(channel, payload);
   } else if (channel == HubRequestChannel() || channel == HubDirectChannel(bus_.uid())) {
     OnHubRequest(payload);
   }
@@ -448,40 +441,6 @@ void RedisAdapter::OnBroadcast(std::string_view payload) {
       Reply(from, id, fields, 1);
     });
   });
-}
-
-void RedisAdapter::OnRoomsRequest(const std::string& channel, std::string_view payload) {
-  auto request = DecodeRoomsRequest(payload);
-  if (!request.ok() || request->uid == bus_.uid()) return;  // other request types are not ours
-  bus_.metrics().MessageIn("request");
-  core::Selection selection;
-  selection.nsp = NamespaceOf(channel);
-  if (selection.nsp.empty()) return;
-  std::vector<std::string> names = request->names;
-  if (!request->sid.empty()) {
-    selection.socket_ids = {request->sid};
-    if (!request->room.empty()) names = {request->room};
-  } else {
-    selection.rooms = request->rooms;
-    selection.except_rooms = request->except;
-  }
-  const std::string from = request->uid;
-  const std::string id = request->from_hub ? request->request_id : std::string();
-  auto answer = [this, from, id](uint64_t n) {
-    if (id.empty()) return;
-    bus_.Post([this, from, id, n] {
-      MsgWriter fields;
-      fields.Str("n").Uint(n);
-      Reply(from, id, fields, 1);
-    });
-  };
-  if (request->type == RequestType::kRemoteDisconnect) {
-    local_.Disconnect(std::move(selection), request->close, answer);
-  } else if (!names.empty()) {
-    local_.UpdateRooms(std::move(selection), std::move(names), request->type == RequestType::kRemoteJoin, answer);
-  } else {
-    answer(0);
-  }
 }
 
 void RedisAdapter::OnHubRequest(std::string_view payload) {

@@ -3,7 +3,8 @@
 // theirs and answer; the command completes when every live replica has
 // answered (or the request timed out). Broadcasts and room/disconnect
 // requests use the @socket.io/redis-adapter format, so Node servers and
-// emitters on the same Redis take part; the rest uses hub-cluster# channels.
+// emitters on the same Redis take part (and RequestResponder answers their
+// requests); the rest uses hub-cluster# channels.
 #pragma once
 
 #include <atomic>
@@ -12,6 +13,7 @@
 
 #include "hub/cluster/adapter_wire.h"
 #include "hub/cluster/cluster_bus.h"
+#include "hub/cluster/request_responder.h"
 #include "hub/core/gather.h"
 #include "hub/core/hub_core.h"
 
@@ -19,7 +21,8 @@ namespace hub::cluster {
 
 class RedisAdapter : public core::Adapter {
  public:
-  RedisAdapter(core::HubCore& local, ClusterBus& bus);
+  // `path`: the Socket.IO path (socket.io servers' fetchSockets shows it).
+  RedisAdapter(core::HubCore& local, ClusterBus& bus, std::string path);
 
   // Cluster thread: a message on a socket.io# / socket.io-request# /
   // hub-cluster# request channel.
@@ -64,15 +67,15 @@ class RedisAdapter : public core::Adapter {
                       std::function<void(bool delivered)> done);
   // Sends a join/leave/disconnect request to every replica and completes
   // slot 1 of `gather` with the sockets the peers report. Any thread.
-  void RequestCountFromPeers(const std::string& nsp, RoomsRequest request, const char* kind,
+  void RequestCountFromPeers(const std::string& nsp, AdapterRequest request, const char* kind,
                              std::shared_ptr<core::Gather<uint64_t>> gather);
 
   void OnBroadcast(std::string_view payload);
-  void OnRoomsRequest(const std::string& channel, std::string_view payload);
   void OnHubRequest(std::string_view payload);
 
   core::HubCore& local_;
   ClusterBus& bus_;
+  RequestResponder responder_;
   const uint64_t ack_tag_;
   std::atomic<uint64_t> next_ack_id_{1};
 };

@@ -141,9 +141,9 @@ void RedisLink::OnSubscriptionReply(redisAsyncContext* context, void* raw, void*
   // ["message", channel, payload] or ["pmessage", pattern, channel, payload].
   auto text = [reply](size_t i) { return std::string_view(reply->element[i]->str, reply->element[i]->len); };
   if (reply->elements == 3 && text(0) == "message") {
-    if (self->on_message_) self->on_message_(text(1), text(2));
+    if (self->on_message_) self->on_message_(text(1), text(2), false);
   } else if (reply->elements == 4 && text(0) == "pmessage") {
-    if (self->on_message_) self->on_message_(text(2), text(3));
+    if (self->on_message_) self->on_message_(text(2), text(3), true);
   }
 }
 

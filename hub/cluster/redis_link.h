@@ -28,8 +28,9 @@ absl::StatusOr<RedisAddress> ParseRedisUrl(std::string_view url);
 
 class RedisLink {
  public:
-  // Pub/sub delivery: (channel, payload); also pattern messages.
-  using OnMessage = std::function<void(std::string_view channel, std::string_view payload)>;
+  // Pub/sub delivery: (channel, payload, whether it came through a pattern
+  // subscription; Redis sends a channel that matches both twice).
+  using OnMessage = std::function<void(std::string_view channel, std::string_view payload, bool via_pattern)>;
   using OnReply = std::function<void(redisReply* reply)>;  // null when the link dropped
 
   RedisLink(boost::asio::io_context& io, RedisAddress address, std::string name,

@@ -166,6 +166,18 @@ void HubCore::Broadcast(Selection selection, SharedEmit emit, bool is_volatile,
 
 namespace {
 
+SocketSummary Summarize(const LocalRegistry& registry, const socketio::Socket& socket) {
+  SocketSummary summary;
+  summary.id = socket.id();
+  summary.nsp = socket.nsp();
+  summary.rooms = registry.rooms().RoomsOf(&socket);
+  summary.transport = metrics::TransportKindName(socket.client().transport_kind());
+  summary.remote_address = socket.client().handshake().remote_address;
+  summary.connected_at_ms = socket.connected_at_ms();
+  summary.auth = socket.auth();
+  return summary;
+}
+
 using AckGather = Gather<std::vector<AckReply>>;
 
 std::shared_ptr<AckGather> GatherAcks(size_t shards, std::function<void(std::vector<AckReply>)> done) {
@@ -400,16 +412,7 @@ void HubCore::ListFrom(std::shared_ptr<ListState> state, size_t shard_index, std
     auto by_id = [](socketio::Socket* a, socketio::Socket* b) { return a->id() < b->id(); };
     std::partial_sort(candidates.begin(), candidates.begin() + take, candidates.end(), by_id);
     for (size_t i = 0; i < take; ++i) {
-      socketio::Socket* socket = candidates[i];
-      SocketSummary summary;
-      summary.id = socket->id();
-      summary.nsp = socket->nsp();
-      summary.rooms = registry.rooms().RoomsOf(socket);
-      summary.transport = metrics::TransportKindName(socket->client().transport_kind());
-      summary.remote_address = socket->client().handshake().remote_address;
-      summary.connected_at_ms = socket->connected_at_ms();
-      summary.auth = socket->auth();
-      state->page.sockets.push_back(std::move(summary));
+      state->page.sockets.push_back(Summarize(registry, *candidates[i]));
     }
     if (state->page.sockets.size() == state->page_size) {
       if (candidates.size() > take) {
@@ -422,6 +425,44 @@ void HubCore::ListFrom(std::shared_ptr<ListState> state, size_t shard_index, std
     }
     ListFrom(state, shard_index + 1, "");
   });
+}
+
+void HubCore::FetchSockets(Selection selection, std::function<void(std::vector<SocketDetails>)> done) {
+  using Details = std::vector<SocketDetails>;
+  auto shared_selection = std::make_shared<const Selection>(std::move(selection));
+  ForEachShard<Details>(
+      [shared_selection](Shard& shard) {
+        Details out;
+        const auto& registry = shard.registry();
+        for (socketio::Socket* socket : registry.Select(*shared_selection)) {
+          const auto& handshake = socket->client().handshake();
+          SocketDetails details;
+          details.summary = Summarize(registry, *socket);
+          details.query = handshake.query;
+          details.headers = handshake.headers;
+          out.push_back(std::move(details));
+        }
+        return out;
+      },
+      [done = std::move(done)](std::vector<Details>& per_shard) {
+        Details all;
+        for (auto& details : per_shard) {
+          for (auto& one : details) all.push_back(std::move(one));
+        }
+        done(std::move(all));
+      });
+}
+
+void HubCore::ListRooms(std::string nsp, std::function<void(std::vector<std::string>)> done) {
+  using Rooms = std::vector<std::string>;
+  ForEachShard<Rooms>([nsp = std::move(nsp)](Shard& shard) { return shard.registry().rooms().RoomNames(nsp); },
+                      [done = std::move(done)](std::vector<Rooms>& per_shard) {
+                        Rooms all;
+                        for (auto& rooms : per_shard) all.insert(all.end(), rooms.begin(), rooms.end());
+                        std::sort(all.begin(), all.end());
+                        all.erase(std::unique(all.begin(), all.end()), all.end());
+                        done(std::move(all));
+                      });
 }
 
 uint64_t HubCore::Drain(std::chrono::milliseconds grace) {

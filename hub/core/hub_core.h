@@ -65,6 +65,12 @@ class HubCore : public Adapter {
                    std::function<void(absl::StatusOr<SocketPage>)> done) override;
   bool draining() const override { return server_state_.draining.load(); }
 
+  // For socket.io servers sharing a cluster (their fetchSockets and
+  // allRooms): every selected socket at once, with its handshake, and the
+  // rooms of a namespace, socket-id rooms included, as socket.io lists them.
+  void FetchSockets(Selection selection, std::function<void(std::vector<SocketDetails>)> done);
+  void ListRooms(std::string nsp, std::function<void(std::vector<std::string>)> done);
+
   // Refuses new handshakes, closes every connection at the Engine.IO level
   // (after flushing queued packets), settles pending acks as disconnected and
   // waits up to `grace` for the connections to end. Returns how many

@@ -6,8 +6,6 @@
 // leave within the detection time; a Redis restart heals.
 
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import net from 'node:net';
 import { after, before, describe, it } from 'node:test';
 
 import { createAdapter } from '@socket.io/redis-adapter';
@@ -15,45 +13,11 @@ import { Emitter } from '@socket.io/redis-emitter';
 import { createClient } from 'redis';
 import { Server } from 'socket.io';
 
-import { connectClient, grpcClient, httpGet, metricValue, sleep, startHub, subscribe, waitFor } from './lib/hub.mjs';
+import { connectClient, grpcClient, sleep, startHub, subscribe, waitFor } from './lib/hub.mjs';
+import { freePort, metric, startRedis } from './lib/redis.mjs';
 
 const json = (value) => Buffer.from(JSON.stringify(value));
 const DETECTION_MS = 10_000; // documented: a dead replica is gone within 10 s
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-async function startRedis(port) {
-  const proc = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
-    stdio: 'ignore',
-  });
-  await waitFor(
-    () =>
-      new Promise((resolve) => {
-        const s = net.connect(port, '127.0.0.1', () => {
-          s.end();
-          resolve(true);
-        });
-        s.on('error', () => resolve(false));
-      }),
-    { what: 'redis-server listening', timeoutMs: 5000 },
-  );
-  return proc;
-}
-
-async function metric(hub, name, labels = null) {
-  const res = await httpGet(`${hub.adminUrl}/metrics`);
-  const v = metricValue(res.body, name, labels);
-  return Number.isNaN(v) ? 0 : v;
-}
 
 function nextEvent(socket, event, timeoutMs = 5000) {
   return new Promise((resolve, reject) => {

@@ -98,5 +98,15 @@ TEST_F(RoomIndexTest, RemoveLeavesEveryRoom) {
   EXPECT_EQ(index_.namespace_size("/chat"), 0u);
 }
 
+TEST_F(RoomIndexTest, RoomNamesOfANamespaceIncludeEachSocketsOwnRoom) {
+  auto names = index_.RoomNames("/");
+  std::sort(names.begin(), names.end());
+  EXPECT_EQ(names, (std::vector<std::string>{"a", "b", "blue", "c", "d", "red"}));
+  names = index_.RoomNames("/chat");
+  std::sort(names.begin(), names.end());
+  EXPECT_EQ(names, (std::vector<std::string>{"red", "x"}));
+  EXPECT_TRUE(index_.RoomNames("/nobody").empty());
+}
+
 }  // namespace
 }  // namespace hub::core

@@ -24,6 +24,7 @@ absl::StatusOr<std::unique_ptr<Cluster>> Cluster::Create(const Config& config,
   if (!address.ok()) return address.status();
   std::unique_ptr<Cluster> cluster(new Cluster());
   cluster->path_ = config.path;
+  cluster->redis_ = address->Redacted();
   cluster->metrics_ = std::make_unique<metrics::ClusterMetrics>(registry);
   BusOptions options;
   options.answered_namespaces = AnsweredNamespaces(config.namespaces);

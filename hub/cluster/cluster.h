@@ -34,6 +34,8 @@ class Cluster {
   // Leaves the cluster (peers forget this replica at once) and stops.
   void Stop();
   const std::string& uid() const { return bus_->uid(); }
+  // The Redis URL, password hidden, for logs.
+  const std::string& redis() const { return redis_; }
 
  private:
   Cluster() = default;
@@ -42,6 +44,7 @@ class Cluster {
   std::unique_ptr<ClusterEventSink> sink_;
   std::unique_ptr<RedisAdapter> adapter_;
   std::string path_;
+  std::string redis_;
 };
 
 }  // namespace hub::cluster

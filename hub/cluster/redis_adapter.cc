@@ -10,15 +10,6 @@
 namespace hub::cluster {
 namespace {
 
-uint64_t TagOf(const std::string& uid) {
-  uint64_t h = 1469598103934665603ull;
-  for (char c : uid) {
-    h ^= static_cast<unsigned char>(c);
-    h *= 1099511628211ull;
-  }
-  return (h % 8191) + 1;  // 13 bits, never 0 (0 is a single replica's range)
-}
-
 // socket.io has no separate socket-id list: a socket is the room of its id.
 std::vector<std::string> Concat(const std::vector<std::string>& a, const std::vector<std::string>& b) {
   std::vector<std::string> out = a;
@@ -49,11 +40,9 @@ struct RedisAdapter::ListState {
 };
 
 RedisAdapter::RedisAdapter(core::HubCore& local, ClusterBus& bus, std::string path)
-    : local_(local), bus_(bus), responder_(local, bus, std::move(path)), ack_tag_(TagOf(bus.uid())) {}
+    : local_(local), bus_(bus), responder_(local, bus, std::move(path)) {}
 
-uint64_t RedisAdapter::NextAckId() {
-  return (ack_tag_ << 40) | (next_ack_id_.fetch_add(1, std::memory_order_relaxed) & ((1ull << 40) - 1));
-}
+uint64_t RedisAdapter::NextAckId() { return local_.NextAckId(); }
 
 void RedisAdapter::Reply(const std::string& to, const std::string& id, MsgWriter& fields,
                          uint32_t field_count) {
@@ -168,6 +157,8 @@ void RedisAdapter::EmitWithAck(core::Selection selection, core::SharedEmit emit,
     w.Str("event").Str(emit->event);
     w.Str("args").StrArray(emit->args);
     w.Str("att").BinArray(emit->attachments);
+    // Peers ask their sockets with ack ids of their own; this one is for
+    // replicas of older versions, which used the requester's.
     w.Str("ack").Uint(emit->ack_id.value_or(0));
     w.Str("timeout").Uint(static_cast<uint64_t>(timeout.count()));
     if (!bus_.Publish(HubRequestChannel(), w.out(), "request")) {
@@ -456,8 +447,10 @@ void RedisAdapter::OnHubRequest(std::string_view payload) {
 
   if (type == "ack_emit" && sel != nullptr) {
     core::Selection selection = ReadSelection(*sel);
+    // An ack id from this replica's own counter, not the requester's: the
+    // ids in this replica's ack table then never collide, whoever asked.
     auto emit = core::MakeEmit(selection.nsp, request.StrOr("event"), request.Strings("args"),
-                               request.Strings("att"), static_cast<uint64_t>(request.IntOr("ack")));
+                               request.Strings("att"), local_.NextAckId());
     if (!emit.ok()) {
       MsgWriter fields;
       fields.Str("phase").Str("acks").Str("replies").Array(0);

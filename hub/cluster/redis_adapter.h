@@ -7,7 +7,6 @@
 // requests); the rest uses hub-cluster# channels.
 #pragma once
 
-#include <atomic>
 #include <memory>
 #include <string>
 
@@ -33,9 +32,9 @@ class RedisAdapter : public core::Adapter {
               std::function<void(core::EmitToResult)> done) override;
   void Broadcast(core::Selection selection, core::SharedEmit emit, bool is_volatile,
                  std::function<void(uint64_t recipients)> done) override;
-  // Ack ids carry a per-replica tag in bits 40-52, so ids from different
-  // replicas do not meet in one replica's ack table (and stay below 2^53,
-  // exact in JavaScript).
+  // From this replica's one counter, which also numbers the emits it makes
+  // for other replicas and for socket.io servers: every ack id in its ack
+  // table is its own, so ids from different requesters never meet there.
   uint64_t NextAckId() override;
   void EmitWithAck(core::Selection selection, core::SharedEmit emit, std::chrono::milliseconds timeout,
                    std::function<void(std::vector<core::AckReply>)> done) override;
@@ -76,8 +75,6 @@ class RedisAdapter : public core::Adapter {
   core::HubCore& local_;
   ClusterBus& bus_;
   RequestResponder responder_;
-  const uint64_t ack_tag_;
-  std::atomic<uint64_t> next_ack_id_{1};
 };
 
 }  // namespace hub::cluster

@@ -116,6 +116,31 @@ describe('cluster through Redis', () => {
     assert.deepEqual(await listAll(api), [a1.id, b1.id, c1.id].sort());
   });
 
+  it('EmitWithAck from two replicas at once to one socket: each gets its own answer', async () => {
+    // The first EmitWithAck of A and of B: each numbers it 1 on its side.
+    // C asks c1 with ids of its own, so the two never meet in C's ack table.
+    const apiB = grpcClient(B.grpcPort);
+    try {
+      // c1 answers once it holds both, so both are pending on C at once.
+      const held = [];
+      c1.on('who', (from, cb) => {
+        held.push(() => cb(`answer to ${from}`));
+        if (held.length === 2) held.forEach((answer) => answer());
+      });
+      const ask = (client, from) =>
+        client.emitWithAck({ selector: { socket_ids: [c1.id] }, payload: { event: 'who', args: [json(from)] }, timeout_ms: 3000 });
+      const [fromA, fromB] = await Promise.all([ask(api, 'A'), ask(apiB, 'B')]);
+      for (const [res, from] of [[fromA, 'A'], [fromB, 'B']]) {
+        assert.equal(res.results.length, 1);
+        assert.equal(res.results[0].status, 'ACK_STATUS_OK');
+        assert.equal(JSON.parse(Buffer.from(res.results[0].args[0]).toString()), `answer to ${from}`);
+      }
+    } finally {
+      c1.off('who');
+      apiB.close();
+    }
+  });
+
   it('EmitWithAck gathers the acks of all three replicas', async () => {
     for (const s of [a1, b1, c1]) s.once('ask', (n, cb) => cb({ from: s.id, n }));
     const res = await api.emitWithAck({

@@ -13,8 +13,8 @@ namespace hub::cluster {
 namespace {
 constexpr std::chrono::milliseconds kTick{500};
 
-std::set<std::string> RequestChannels(const std::vector<std::string>& namespaces) {
-  std::set<std::string> channels;
+std::set<std::string, std::less<>> RequestChannels(const std::vector<std::string>& namespaces) {
+  std::set<std::string, std::less<>> channels;
   for (const auto& nsp : namespaces) channels.insert(RequestChannel(nsp));
   return channels;
 }
@@ -132,7 +132,7 @@ std::string ClusterBus::NextRequestId() { return absl::StrCat(uid_, ":", next_re
 
 void ClusterBus::Dispatch(std::string_view channel, std::string_view payload, bool via_pattern) {
   // Its copy through the socket.io-request# pattern: seen once already.
-  if (via_pattern && answered_channels_.count(std::string(channel)) > 0) return;
+  if (via_pattern && answered_channels_.count(channel) > 0) return;
   if (channel == HubHeartbeatChannel()) {
     auto heartbeat = DecodeHeartbeat(payload);
     if (!heartbeat.ok()) {

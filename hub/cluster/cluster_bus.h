@@ -91,7 +91,7 @@ class ClusterBus {
 
   const std::string uid_;
   const BusOptions options_;
-  const std::set<std::string> answered_channels_;
+  const std::set<std::string, std::less<>> answered_channels_;  // std::less<>: looked up by string_view
   metrics::ClusterMetrics& metrics_;
   boost::asio::io_context io_;
   std::optional<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>> work_;

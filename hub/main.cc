@@ -62,7 +62,7 @@ int Run(const Config& config) {
   std::unique_ptr<cluster::Cluster> cluster;
   if (!config.redis_url.empty()) {
     auto created = cluster::Cluster::Create(
-        config.redis_url, metrics.registry(),
+        config, metrics.registry(),
         [&subscriptions](core::ClientEventRecord record, const cluster::ClusterEventSink::GroupChooser& take) {
           return subscriptions.PublishSelected(std::move(record), take, /*count_unrouted=*/false);
         },
@@ -93,7 +93,7 @@ int Run(const Config& config) {
                *sio_port, config.path, config.shards);
 
   core::Adapter& adapter = cluster ? cluster->Start(core) : static_cast<core::Adapter&>(core);
-  if (cluster) HUB_LOG_INFO("event=cluster_joined redis_url={} uid={}", LogValue(config.redis_url), cluster->uid());
+  if (cluster) HUB_LOG_INFO("event=cluster_joined redis_url={} uid={}", LogValue(cluster->redis()), cluster->uid());
 
   api::DrainController drain(std::chrono::milliseconds(config.drain_grace_ms));
   api::ServiceOptions service_options;

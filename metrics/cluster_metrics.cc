@@ -36,7 +36,12 @@ ClusterMetrics::ClusterMetrics(prometheus::Registry& registry)
       reconnects_(prometheus::BuildCounter()
                       .Name("hub_cluster_redis_reconnects_total")
                       .Help("Redis connections lost and re-established, by link.")
-                      .Register(registry)) {}
+                      .Register(registry)),
+      setup_failures_(prometheus::BuildCounter()
+                          .Name("hub_cluster_redis_setup_failures_total")
+                          .Help("Redis connections refused after connecting, by link and reason (auth, select, "
+                                "ping); each is retried with backoff.")
+                          .Register(registry)) {}
 
 void ClusterMetrics::RecordRequest(const std::string& type, double seconds) {
   static const prometheus::Histogram::BucketBoundaries kBuckets = {

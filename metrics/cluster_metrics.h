@@ -29,6 +29,11 @@ class ClusterMetrics {
     connected_.Add({{"link", link}}).Set(up ? 1 : 0);
   }
   void Reconnect(const std::string& link) { reconnects_.Add({{"link", link}}).Increment(); }
+  // Redis accepted the connection but refused its setup; `reason`: auth
+  // (wrong or missing credentials), select (no such db) or ping.
+  void SetupFailure(const std::string& link, const std::string& reason) {
+    setup_failures_.Add({{"link", link}, {"reason", reason}}).Increment();
+  }
 
   prometheus::Gauge& replicas;              // replicas seen alive, this one included
   prometheus::Counter& replicas_lost;       // replicas declared dead
@@ -40,6 +45,7 @@ class ClusterMetrics {
   prometheus::Family<prometheus::Histogram>& request_latency_;
   prometheus::Family<prometheus::Gauge>& connected_;
   prometheus::Family<prometheus::Counter>& reconnects_;
+  prometheus::Family<prometheus::Counter>& setup_failures_;
 };
 
 }  // namespace hub::metrics

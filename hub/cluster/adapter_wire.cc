@@ -1,5 +1,8 @@
 #include "hub/cluster/adapter_wire.h"
 
+#include <algorithm>
+#include <cstdint>
+
 #include "hub/cluster/json_msgpack.h"
 #include "hub/cluster/msgpack_value.h"
 #include "hub/socketio/json.h"
@@ -103,7 +106,7 @@ absl::StatusOr<BroadcastMessage> DecodeBroadcast(std::string_view bytes) {
   return message;
 }
 
-std::string EncodeRoomsRequest(const RoomsRequest& request) {
+std::string EncodeRoomsRequest(const AdapterRequest& request) {
   std::string out = "{\"uid\":";
   socketio::AppendJsonString(out, request.uid);
   out += ",\"type\":" + std::to_string(static_cast<int>(request.type));
@@ -127,19 +130,17 @@ std::string EncodeRoomsRequest(const RoomsRequest& request) {
   return out;
 }
 
-absl::StatusOr<RoomsRequest> DecodeRoomsRequest(std::string_view bytes) {
+absl::StatusOr<AdapterRequest> DecodeAdapterRequest(std::string_view bytes) {
   absl::StatusOr<MsgValue> decoded = !bytes.empty() && bytes[0] == '{' ? JsonToValue(bytes)
                                                                         : DecodeMsgpack(bytes);
   if (!decoded.ok()) return decoded.status();
   const MsgValue& root = *decoded;
   if (!root.is_map()) return absl::InvalidArgumentError("request is not an object");
   const int64_t type = root.IntOr("type", -1);
-  if (type != static_cast<int>(RequestType::kRemoteJoin) &&
-      type != static_cast<int>(RequestType::kRemoteLeave) &&
-      type != static_cast<int>(RequestType::kRemoteDisconnect)) {
-    return absl::InvalidArgumentError("request type not handled");
+  if (type < static_cast<int>(RequestType::kSockets) || type > static_cast<int>(RequestType::kBroadcast)) {
+    return absl::InvalidArgumentError("not a request type");
   }
-  RoomsRequest request;
+  AdapterRequest request;
   request.type = static_cast<RequestType>(type);
   request.uid = root.StrOr("uid");
   request.request_id = root.StrOr("requestId");
@@ -147,13 +148,45 @@ absl::StatusOr<RoomsRequest> DecodeRoomsRequest(std::string_view bytes) {
   request.close = root.BoolOr("close");
   request.sid = root.StrOr("sid");
   request.room = root.StrOr("room");
-  if (const MsgValue* opts = root.Find("opts"); opts != nullptr && opts->is_map()) {
+  request.names = RoomList(root.Find("rooms"));
+  const MsgValue* opts = root.Find("opts");
+  const bool has_opts = opts != nullptr && opts->is_map();
+  if (has_opts) {
     request.rooms = RoomList(opts->Find("rooms"));
     request.except = RoomList(opts->Find("except"));
-  } else if (request.sid.empty()) {
-    return absl::InvalidArgumentError("request has neither opts nor sid");
   }
-  request.names = RoomList(root.Find("rooms"));
+  switch (request.type) {
+    case RequestType::kRemoteJoin:
+    case RequestType::kRemoteLeave:
+    case RequestType::kRemoteDisconnect:
+      if (!has_opts && request.sid.empty()) return absl::InvalidArgumentError("request has neither opts nor sid");
+      break;
+    case RequestType::kRemoteFetch:
+      if (!has_opts) return absl::InvalidArgumentError("fetch request without opts");
+      break;
+    case RequestType::kBroadcast: {
+      const MsgValue* packet = root.Find("packet");
+      const MsgValue* data = packet != nullptr ? packet->Find("data") : nullptr;
+      if (!has_opts || data == nullptr || !data->is_array() || data->items.empty() || !data->items[0].is_str()) {
+        return absl::InvalidArgumentError("broadcast request without opts or event");
+      }
+      request.event = data->items[0].bytes;
+      for (size_t i = 1; i < data->items.size(); ++i) {
+        request.args.push_back(ValueToJson(data->items[i], &request.attachments));
+      }
+      int64_t timeout = 0;
+      const MsgValue* flags = opts->Find("flags");
+      const MsgValue* value = flags != nullptr ? flags->Find("timeout") : nullptr;
+      if (value == nullptr || !value->AsInt(&timeout) || timeout < 0) {
+        return absl::InvalidArgumentError("broadcast request without a timeout");
+      }
+      // As long as the gRPC API's timeout_ms can be (32 bits).
+      request.timeout = std::chrono::milliseconds(std::min<int64_t>(timeout, UINT32_MAX));
+      break;
+    }
+    default:
+      break;
+  }
   return request;
 }
 

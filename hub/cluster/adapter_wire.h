@@ -1,9 +1,11 @@
-// The @socket.io/redis-adapter wire format, as far as the hub speaks it:
-// broadcasts ([uid, packet, opts] in msgpack on `socket.io#<nsp>#[<room>#]`)
-// and room/disconnect requests (JSON or msgpack on `socket.io-request#<nsp>#`).
-// Pure codecs, unit-tested; no I/O.
+// The @socket.io/redis-adapter wire format, as far as the hub reads and
+// sends it: broadcasts ([uid, packet, opts] in msgpack on
+// `socket.io#<nsp>#[<room>#]`) and requests (JSON or msgpack on
+// `socket.io-request#<nsp>#`). The answers the hub gives socket.io servers
+// are in adapter_responses.h. Pure codecs, unit-tested; no I/O.
 #pragma once
 
+#include <chrono>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -53,25 +55,34 @@ enum class RequestType : int {
 
 std::string RequestChannel(std::string_view nsp);  // socket.io-request#<nsp>#
 
-// REMOTE_JOIN / REMOTE_LEAVE / REMOTE_DISCONNECT with a selection (`opts`).
-struct RoomsRequest {
+// A request on `socket.io-request#<nsp>#`, from a socket.io server, an
+// emitter or a hub replica; which fields are set depends on the type.
+struct AdapterRequest {
   RequestType type = RequestType::kRemoteJoin;
   std::string uid;
-  std::string request_id;  // hub replicas answer when set by a hub
-  bool from_hub = false;
+  std::string request_id;  // set when the sender awaits answers
+  bool from_hub = false;   // hub replicas answer hub requests on hub-cluster#
   std::vector<std::string> rooms;   // opts.rooms: the selection
   std::vector<std::string> except;  // opts.except
-  std::vector<std::string> names;   // rooms to join or leave
-  bool close = false;               // disconnect: close the connection
-  // The older single-socket form ({sid, room}).
+  // REMOTE_JOIN / REMOTE_LEAVE: the rooms to join or leave; SOCKETS: the
+  // rooms asked about (none: every socket).
+  std::vector<std::string> names;
+  bool close = false;  // REMOTE_DISCONNECT: close the whole connection
+  // The older single-socket form of join/leave/disconnect ({sid, room}).
   std::string sid;
   std::string room;
+  // BROADCAST (an emit awaiting client acks): the event, and how long the
+  // sender waits for the acks (opts.flags.timeout).
+  std::string event;
+  std::vector<std::string> args;         // JSON text each
+  std::vector<std::string> attachments;  // binary, behind placeholders in args
+  std::chrono::milliseconds timeout{0};
 };
 
-// JSON text, as the Node adapter sends requests.
-std::string EncodeRoomsRequest(const RoomsRequest& request);
-// JSON (first byte '{') or msgpack. NOT_FOUND-free: unknown types come back
-// as an InvalidArgument the caller ignores.
-absl::StatusOr<RoomsRequest> DecodeRoomsRequest(std::string_view bytes);
+// JSON text, as the Node adapter sends join/leave/disconnect requests.
+std::string EncodeRoomsRequest(const AdapterRequest& request);
+// JSON (first byte '{') or msgpack; request types 0 to 7. Anything else,
+// or a request missing what its type needs, is an InvalidArgument.
+absl::StatusOr<AdapterRequest> DecodeAdapterRequest(std::string_view bytes);
 
 }  // namespace hub::cluster

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "absl/status/statusor.h"
+#include "hub/config/config.h"
 #include "hub/cluster/cluster_bus.h"
 #include "hub/cluster/cluster_event_sink.h"
 #include "hub/cluster/redis_adapter.h"
@@ -17,8 +18,9 @@ namespace hub::cluster {
 
 class Cluster {
  public:
-  // INVALID_ARGUMENT for a malformed URL. Connects only in Start.
-  static absl::StatusOr<std::unique_ptr<Cluster>> Create(const std::string& redis_url,
+  // From --redis_url, --namespaces and --path. INVALID_ARGUMENT for a
+  // malformed URL. Connects only in Start.
+  static absl::StatusOr<std::unique_ptr<Cluster>> Create(const Config& config,
                                                          prometheus::Registry& registry,
                                                          ClusterEventSink::Deliver deliver,
                                                          ClusterEventSink::Describer describe);
@@ -32,6 +34,8 @@ class Cluster {
   // Leaves the cluster (peers forget this replica at once) and stops.
   void Stop();
   const std::string& uid() const { return bus_->uid(); }
+  // The Redis URL, password hidden, for logs.
+  const std::string& redis() const { return redis_; }
 
  private:
   Cluster() = default;
@@ -39,6 +43,8 @@ class Cluster {
   std::unique_ptr<ClusterBus> bus_;
   std::unique_ptr<ClusterEventSink> sink_;
   std::unique_ptr<RedisAdapter> adapter_;
+  std::string path_;
+  std::string redis_;
 };
 
 }  // namespace hub::cluster

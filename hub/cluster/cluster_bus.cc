@@ -13,6 +13,12 @@ namespace hub::cluster {
 namespace {
 constexpr std::chrono::milliseconds kTick{500};
 
+std::set<std::string, std::less<>> RequestChannels(const std::vector<std::string>& namespaces) {
+  std::set<std::string, std::less<>> channels;
+  for (const auto& nsp : namespaces) channels.insert(RequestChannel(nsp));
+  return channels;
+}
+
 std::string NewUid() {
   // Twelve random base64url characters (72 bits): never collide in a cluster.
   RandomIdGenerator ids(0);
@@ -33,6 +39,7 @@ struct ClusterBus::Pending {
 ClusterBus::ClusterBus(RedisAddress address, metrics::ClusterMetrics& metrics, BusOptions options)
     : uid_(NewUid()),
       options_(options),
+      answered_channels_(RequestChannels(options.answered_namespaces)),
       metrics_(metrics),
       pub_(io_, address, "pub", metrics),
       sub_(io_, address, "sub", metrics),
@@ -49,8 +56,8 @@ void ClusterBus::Start(OnMessage on_message, std::function<Heartbeat()> heartbea
   metrics_.replicas.Set(1);
   Post([this] {
     pub_.Start([this] { next_heartbeat_ = {}; });  // announce at once after (re)connect
-    sub_.SetMessageHandler([this](std::string_view channel, std::string_view payload) {
-      Dispatch(channel, payload);
+    sub_.SetMessageHandler([this](std::string_view channel, std::string_view payload, bool via_pattern) {
+      Dispatch(channel, payload, via_pattern);
     });
     sub_.Start([this] { OnReady(); });
     Tick();
@@ -98,16 +105,34 @@ bool ClusterBus::Publish(const std::string& channel, const std::string& payload,
   return true;
 }
 
+void ClusterBus::PublishConfirmed(const std::string& channel, const std::string& payload, const std::string& kind,
+                                  std::function<void(bool)> done) {
+  auto shared = std::make_shared<std::function<void(bool)>>(std::move(done));
+  const bool sent = pub_.Command({"PUBLISH", channel, payload}, [shared](redisReply* reply) {
+    (*shared)(reply != nullptr && reply->type == REDIS_REPLY_INTEGER);
+  });
+  if (!sent) {
+    (*shared)(false);
+    return;
+  }
+  metrics_.MessageOut(kind);
+}
+
 void ClusterBus::OnReady() {
   // Subscriptions are per connection: renewed after every reconnect.
   sub_.PSubscribe({std::string(kKeyPrefix) + "#*", std::string(kKeyPrefix) + "-request#*"});
-  sub_.Subscribe({HubRequestChannel(), HubDirectChannel(uid_), HubEventsChannel(), HubHeartbeatChannel()});
+  std::vector<std::string> channels = {HubRequestChannel(), HubDirectChannel(uid_), HubEventsChannel(),
+                                       HubHeartbeatChannel()};
+  channels.insert(channels.end(), answered_channels_.begin(), answered_channels_.end());
+  sub_.Subscribe(channels);
   next_heartbeat_ = {};
 }
 
 std::string ClusterBus::NextRequestId() { return absl::StrCat(uid_, ":", next_request_++); }
 
-void ClusterBus::Dispatch(std::string_view channel, std::string_view payload) {
+void ClusterBus::Dispatch(std::string_view channel, std::string_view payload, bool via_pattern) {
+  // Its copy through the socket.io-request# pattern: seen once already.
+  if (via_pattern && answered_channels_.count(channel) > 0) return;
   if (channel == HubHeartbeatChannel()) {
     auto heartbeat = DecodeHeartbeat(payload);
     if (!heartbeat.ok()) {

@@ -10,6 +10,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <string>
 #include <thread>
 #include <unordered_map>
@@ -31,6 +32,11 @@ struct BusOptions {
   // Detection time of a dead replica: at most dead_after + one check tick.
   std::chrono::milliseconds dead_after{6000};
   std::chrono::milliseconds request_timeout{5000};
+  // Namespaces whose socket.io request channel this replica subscribes to
+  // by name: socket.io servers count those subscribers (PUBSUB NUMSUB) and
+  // await an answer from each. Other namespaces' requests still arrive
+  // through a pattern, uncounted, so the replica must not answer them.
+  std::vector<std::string> answered_namespaces{"/"};
 };
 
 class ClusterBus {
@@ -54,6 +60,10 @@ class ClusterBus {
   // --- Cluster thread only. ---
   // False when Redis is down (the message is lost and counted).
   bool Publish(const std::string& channel, const std::string& payload, const std::string& kind);
+  // The same, and `done(true)` once Redis has handed the message to its
+  // subscribers; `done(false)` when it was lost or may have been.
+  void PublishConfirmed(const std::string& channel, const std::string& payload, const std::string& kind,
+                        std::function<void(bool delivered)> done);
   const Membership& membership() const { return membership_; }
   std::string NextRequestId();
   // Waits for every replica of `replicas` to finish answering request `id`,
@@ -65,12 +75,15 @@ class ClusterBus {
   // Any thread: the latest heartbeats of the alive peers.
   std::shared_ptr<const std::map<std::string, Heartbeat>> PeerSnapshot();
   const BusOptions& options() const { return options_; }
+  // Whether socket.io servers count this replica among the answerers of
+  // requests on `channel` (it is subscribed to it by name).
+  bool Answers(const std::string& channel) const { return answered_channels_.count(channel) > 0; }
   metrics::ClusterMetrics& metrics() { return metrics_; }
 
  private:
   struct Pending;
   void OnReady();
-  void Dispatch(std::string_view channel, std::string_view payload);
+  void Dispatch(std::string_view channel, std::string_view payload, bool via_pattern);
   void Tick();
   void Answer(const std::string& id, const std::string& from, const MsgValue* answer);
   void Finish(const std::string& id);
@@ -78,6 +91,7 @@ class ClusterBus {
 
   const std::string uid_;
   const BusOptions options_;
+  const std::set<std::string, std::less<>> answered_channels_;  // std::less<>: looked up by string_view
   metrics::ClusterMetrics& metrics_;
   boost::asio::io_context io_;
   std::optional<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>> work_;

@@ -10,15 +10,6 @@
 namespace hub::cluster {
 namespace {
 
-uint64_t TagOf(const std::string& uid) {
-  uint64_t h = 1469598103934665603ull;
-  for (char c : uid) {
-    h ^= static_cast<unsigned char>(c);
-    h *= 1099511628211ull;
-  }
-  return (h % 8191) + 1;  // 13 bits, never 0 (0 is a single replica's range)
-}
-
 // socket.io has no separate socket-id list: a socket is the room of its id.
 std::vector<std::string> Concat(const std::vector<std::string>& a, const std::vector<std::string>& b) {
   std::vector<std::string> out = a;
@@ -38,13 +29,6 @@ BroadcastMessage ToMessage(const std::string& uid, const core::Selection& select
   return m;
 }
 
-// The namespace of a `socket.io-request#<nsp>#` channel.
-std::string NamespaceOf(const std::string& channel) {
-  const std::string prefix = std::string(kKeyPrefix) + "-request#";
-  if (channel.size() <= prefix.size() + 1 || channel.back() != '#') return {};
-  return channel.substr(prefix.size(), channel.size() - prefix.size() - 1);
-}
-
 }  // namespace
 
 struct RedisAdapter::ListState {
@@ -55,18 +39,23 @@ struct RedisAdapter::ListState {
   std::function<void(absl::StatusOr<core::SocketPage>)> done;
 };
 
-RedisAdapter::RedisAdapter(core::HubCore& local, ClusterBus& bus)
-    : local_(local), bus_(bus), ack_tag_(TagOf(bus.uid())) {}
+RedisAdapter::RedisAdapter(core::HubCore& local, ClusterBus& bus, std::string path)
+    : local_(local), bus_(bus), responder_(local, bus, std::move(path)) {}
 
-uint64_t RedisAdapter::NextAckId() {
-  return (ack_tag_ << 40) | (next_ack_id_.fetch_add(1, std::memory_order_relaxed) & ((1ull << 40) - 1));
-}
+uint64_t RedisAdapter::NextAckId() { return local_.NextAckId(); }
 
 void RedisAdapter::Reply(const std::string& to, const std::string& id, MsgWriter& fields,
                          uint32_t field_count) {
   MsgWriter w;
   BeginMessage(w, field_count, "answer", id, bus_.uid()).Raw(fields.out());
   bus_.Publish(HubDirectChannel(to), w.out(), "response");
+}
+
+void RedisAdapter::ReplyConfirmed(const std::string& to, const std::string& id, MsgWriter& fields,
+                                  uint32_t field_count, std::function<void(bool)> done) {
+  MsgWriter w;
+  BeginMessage(w, field_count, "answer", id, bus_.uid()).Raw(fields.out());
+  bus_.PublishConfirmed(HubDirectChannel(to), w.out(), "response", std::move(done));
 }
 
 void RedisAdapter::PublishBroadcast(BroadcastMessage message, ClusterBus::OnAnswer on_answer,
@@ -168,6 +157,8 @@ void RedisAdapter::EmitWithAck(core::Selection selection, core::SharedEmit emit,
     w.Str("event").Str(emit->event);
     w.Str("args").StrArray(emit->args);
     w.Str("att").BinArray(emit->attachments);
+    // Peers ask their sockets with ack ids of their own; this one is for
+    // replicas of older versions, which used the requester's.
     w.Str("ack").Uint(emit->ack_id.value_or(0));
     w.Str("timeout").Uint(static_cast<uint64_t>(timeout.count()));
     if (!bus_.Publish(HubRequestChannel(), w.out(), "request")) {
@@ -249,7 +240,7 @@ void RedisAdapter::UpdateRooms(core::Selection selection, std::vector<std::strin
   auto gather = core::Gather<uint64_t>::Create(2, [done = std::move(done)](std::vector<uint64_t>& counts) {
     done(counts[0] + counts[1]);
   });
-  RoomsRequest request;
+  AdapterRequest request;
   request.type = join ? RequestType::kRemoteJoin : RequestType::kRemoteLeave;
   request.uid = bus_.uid();
   request.from_hub = true;
@@ -261,7 +252,7 @@ void RedisAdapter::UpdateRooms(core::Selection selection, std::vector<std::strin
   RequestCountFromPeers(nsp, std::move(request), "rooms", gather);
 }
 
-void RedisAdapter::RequestCountFromPeers(const std::string& nsp, RoomsRequest request, const char* kind,
+void RedisAdapter::RequestCountFromPeers(const std::string& nsp, AdapterRequest request, const char* kind,
                                          std::shared_ptr<core::Gather<uint64_t>> gather) {
   bus_.Post([this, gather, nsp, kind, request = std::move(request)]() mutable {
     std::vector<std::string> peers = bus_.membership().Peers();
@@ -288,7 +279,7 @@ void RedisAdapter::Disconnect(core::Selection selection, bool close_connection,
   auto gather = core::Gather<uint64_t>::Create(2, [done = std::move(done)](std::vector<uint64_t>& counts) {
     done(counts[0] + counts[1]);
   });
-  RoomsRequest request;
+  AdapterRequest request;
   request.type = RequestType::kRemoteDisconnect;
   request.uid = bus_.uid();
   request.from_hub = true;
@@ -396,7 +387,7 @@ void RedisAdapter::OnMessage(const std::string& channel, std::string_view payloa
   if (channel.rfind(std::string(kKeyPrefix) + "#", 0) == 0) {
     OnBroadcast(payload);
   } else if (channel.rfind(std::string(kKeyPrefix) + "-request#", 0) == 0) {
-    OnRoomsRequest(channel, payload);
+    responder_.OnRequest(channel, payload);
   } else if (channel == HubRequestChannel() || channel == HubDirectChannel(bus_.uid())) {
     OnHubRequest(payload);
   }
@@ -443,40 +434,6 @@ void RedisAdapter::OnBroadcast(std::string_view payload) {
   });
 }
 
-void RedisAdapter::OnRoomsRequest(const std::string& channel, std::string_view payload) {
-  auto request = DecodeRoomsRequest(payload);
-  if (!request.ok() || request->uid == bus_.uid()) return;  // other request types are not ours
-  bus_.metrics().MessageIn("request");
-  core::Selection selection;
-  selection.nsp = NamespaceOf(channel);
-  if (selection.nsp.empty()) return;
-  std::vector<std::string> names = request->names;
-  if (!request->sid.empty()) {
-    selection.socket_ids = {request->sid};
-    if (!request->room.empty()) names = {request->room};
-  } else {
-    selection.rooms = request->rooms;
-    selection.except_rooms = request->except;
-  }
-  const std::string from = request->uid;
-  const std::string id = request->from_hub ? request->request_id : std::string();
-  auto answer = [this, from, id](uint64_t n) {
-    if (id.empty()) return;
-    bus_.Post([this, from, id, n] {
-      MsgWriter fields;
-      fields.Str("n").Uint(n);
-      Reply(from, id, fields, 1);
-    });
-  };
-  if (request->type == RequestType::kRemoteDisconnect) {
-    local_.Disconnect(std::move(selection), request->close, answer);
-  } else if (!names.empty()) {
-    local_.UpdateRooms(std::move(selection), std::move(names), request->type == RequestType::kRemoteJoin, answer);
-  } else {
-    answer(0);
-  }
-}
-
 void RedisAdapter::OnHubRequest(std::string_view payload) {
   auto decoded = DecodeMsgpack(payload);
   if (!decoded.ok() || !decoded->is_map()) return;
@@ -490,8 +447,10 @@ void RedisAdapter::OnHubRequest(std::string_view payload) {
 
   if (type == "ack_emit" && sel != nullptr) {
     core::Selection selection = ReadSelection(*sel);
+    // An ack id from this replica's own counter, not the requester's: the
+    // ids in this replica's ack table then never collide, whoever asked.
     auto emit = core::MakeEmit(selection.nsp, request.StrOr("event"), request.Strings("args"),
-                               request.Strings("att"), static_cast<uint64_t>(request.IntOr("ack")));
+                               request.Strings("att"), local_.NextAckId());
     if (!emit.ok()) {
       MsgWriter fields;
       fields.Str("phase").Str("acks").Str("replies").Array(0);
@@ -499,28 +458,29 @@ void RedisAdapter::OnHubRequest(std::string_view payload) {
       return;
     }
     const auto timeout = std::chrono::milliseconds(request.IntOr("timeout", 30000));
-    // First the ids this replica will await (so the requester can settle
-    // them as DISCONNECTED if we die), then the answers.
-    local_.ListSockets(selection, 1000, "", [this, from, id, selection, emit = *emit, timeout](
-                                                 absl::StatusOr<core::SocketPage> page) {
-      std::vector<std::string> ids;
-      if (page.ok()) {
-        for (const auto& socket : page->sockets) ids.push_back(socket.id);
-      }
-      bus_.Post([this, from, id, ids = std::move(ids)] {
-        MsgWriter fields;
-        fields.Str("phase").Str("ids").Str("ids").StrArray(ids);
-        Reply(from, id, fields, 2);
-      });
-      local_.EmitWithAck(selection, emit, timeout, [this, from, id](std::vector<core::AckReply> replies) {
-        bus_.Post([this, from, id, replies = std::move(replies)] {
-          MsgWriter fields;
-          fields.Str("phase").Str("acks").Str("replies");
-          WriteAckReplies(fields, replies);
-          Reply(from, id, fields, 2);
+    // First the ids of the sockets to ask, and only once Redis has passed
+    // them on to the requester (which settles them as DISCONNECTED if this
+    // replica dies) are they asked; then their answers. Unannounced, they
+    // are not asked: the requester could not account for them.
+    local_.EmitWithAck(
+        std::move(selection), *emit, timeout,
+        [this, from, id](std::vector<std::string> ids, std::function<void()> send) {
+          bus_.Post([this, from, id, ids = std::move(ids), send = std::move(send)] {
+            MsgWriter fields;
+            fields.Str("phase").Str("ids").Str("ids").StrArray(ids);
+            ReplyConfirmed(from, id, fields, 2, [send](bool announced) {
+              if (announced) send();
+            });
+          });
+        },
+        [this, from, id](std::vector<core::AckReply> replies) {
+          bus_.Post([this, from, id, replies = std::move(replies)] {
+            MsgWriter fields;
+            fields.Str("phase").Str("acks").Str("replies");
+            WriteAckReplies(fields, replies);
+            Reply(from, id, fields, 2);
+          });
         });
-      });
-    });
   } else if (type == "answer_ack") {
     local_.AnswerClientAck(request.StrOr("nsp", "/"), request.StrOr("sid"),
                            static_cast<uint64_t>(request.IntOr("ack")), request.Strings("args"),

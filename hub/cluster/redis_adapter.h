@@ -3,15 +3,16 @@
 // theirs and answer; the command completes when every live replica has
 // answered (or the request timed out). Broadcasts and room/disconnect
 // requests use the @socket.io/redis-adapter format, so Node servers and
-// emitters on the same Redis take part; the rest uses hub-cluster# channels.
+// emitters on the same Redis take part (and RequestResponder answers their
+// requests); the rest uses hub-cluster# channels.
 #pragma once
 
-#include <atomic>
 #include <memory>
 #include <string>
 
 #include "hub/cluster/adapter_wire.h"
 #include "hub/cluster/cluster_bus.h"
+#include "hub/cluster/request_responder.h"
 #include "hub/core/gather.h"
 #include "hub/core/hub_core.h"
 
@@ -19,7 +20,8 @@ namespace hub::cluster {
 
 class RedisAdapter : public core::Adapter {
  public:
-  RedisAdapter(core::HubCore& local, ClusterBus& bus);
+  // `path`: the Socket.IO path (socket.io servers' fetchSockets shows it).
+  RedisAdapter(core::HubCore& local, ClusterBus& bus, std::string path);
 
   // Cluster thread: a message on a socket.io# / socket.io-request# /
   // hub-cluster# request channel.
@@ -30,9 +32,9 @@ class RedisAdapter : public core::Adapter {
               std::function<void(core::EmitToResult)> done) override;
   void Broadcast(core::Selection selection, core::SharedEmit emit, bool is_volatile,
                  std::function<void(uint64_t recipients)> done) override;
-  // Ack ids carry a per-replica tag in bits 40-52, so ids from different
-  // replicas do not meet in one replica's ack table (and stay below 2^53,
-  // exact in JavaScript).
+  // From this replica's one counter, which also numbers the emits it makes
+  // for other replicas and for socket.io servers: every ack id in its ack
+  // table is its own, so ids from different requesters never meet there.
   uint64_t NextAckId() override;
   void EmitWithAck(core::Selection selection, core::SharedEmit emit, std::chrono::milliseconds timeout,
                    std::function<void(std::vector<core::AckReply>)> done) override;
@@ -59,19 +61,20 @@ class RedisAdapter : public core::Adapter {
   void ListAppend(std::shared_ptr<ListState> state, size_t index, std::vector<core::SocketSummary> sockets,
                   const std::string& next_local_token);
   void Reply(const std::string& to, const std::string& id, MsgWriter& fields, uint32_t field_count);
+  // The same; `done(true)` once Redis has passed the answer on.
+  void ReplyConfirmed(const std::string& to, const std::string& id, MsgWriter& fields, uint32_t field_count,
+                      std::function<void(bool delivered)> done);
   // Sends a join/leave/disconnect request to every replica and completes
   // slot 1 of `gather` with the sockets the peers report. Any thread.
-  void RequestCountFromPeers(const std::string& nsp, RoomsRequest request, const char* kind,
+  void RequestCountFromPeers(const std::string& nsp, AdapterRequest request, const char* kind,
                              std::shared_ptr<core::Gather<uint64_t>> gather);
 
   void OnBroadcast(std::string_view payload);
-  void OnRoomsRequest(const std::string& channel, std::string_view payload);
   void OnHubRequest(std::string_view payload);
 
   core::HubCore& local_;
   ClusterBus& bus_;
-  const uint64_t ack_tag_;
-  std::atomic<uint64_t> next_ack_id_{1};
+  RequestResponder responder_;
 };
 
 }  // namespace hub::cluster

@@ -16,33 +16,32 @@ constexpr std::chrono::milliseconds kMinBackoff{100};
 constexpr std::chrono::milliseconds kMaxBackoff{2000};
 }  // namespace
 
-absl::StatusOr<RedisAddress> ParseRedisUrl(std::string_view url) {
-  constexpr std::string_view kScheme = "redis://";
-  if (url.substr(0, kScheme.size()) != kScheme) {
-    return absl::InvalidArgumentError("redis_url must look like redis://host:port");
+namespace {
+
+std::vector<RedisLink::SetupStep> SetupSteps(const RedisAddress& address) {
+  std::vector<RedisLink::SetupStep> steps;
+  if (!address.password.empty()) {
+    std::vector<std::string> auth = {"AUTH"};
+    if (!address.user.empty()) auth.push_back(address.user);
+    auth.push_back(address.password);
+    steps.push_back({"auth", std::move(auth)});
   }
-  std::string_view rest = url.substr(kScheme.size());
-  rest = rest.substr(0, rest.find('/'));
-  if (rest.find('@') != std::string_view::npos) {
-    return absl::InvalidArgumentError("redis_url: credentials are not supported");
-  }
-  RedisAddress address;
-  const size_t colon = rest.rfind(':');
-  if (colon != std::string_view::npos && rest.find(']') == std::string_view::npos) {
-    if (!absl::SimpleAtoi(ToAbsl(rest.substr(colon + 1)), &address.port) || address.port <= 0 ||
-        address.port > 65535) {
-      return absl::InvalidArgumentError("redis_url: bad port");
-    }
-    rest = rest.substr(0, colon);
-  }
-  if (rest.empty()) return absl::InvalidArgumentError("redis_url: missing host");
-  address.host = std::string(rest);
-  return address;
+  if (address.db != 0) steps.push_back({"select", {"SELECT", std::to_string(address.db)}});
+  // Also tells a server that wants a password (NOAUTH) from one that is up.
+  steps.push_back({"ping", {"PING"}});
+  return steps;
 }
+
+}  // namespace
 
 RedisLink::RedisLink(boost::asio::io_context& io, RedisAddress address, std::string name,
                      metrics::ClusterMetrics& metrics)
-    : io_(io), address_(std::move(address)), name_(std::move(name)), metrics_(metrics), retry_timer_(io) {}
+    : io_(io),
+      address_(std::move(address)),
+      name_(std::move(name)),
+      metrics_(metrics),
+      retry_timer_(io),
+      setup_(SetupSteps(address_)) {}
 
 RedisLink::~RedisLink() { Stop(); }
 
@@ -101,14 +100,67 @@ void RedisLink::OnConnect(const redisAsyncContext* context, int status) {
     self->ScheduleReconnect();
     return;
   }
-  self->connected_ = true;
-  self->backoff_ = kMinBackoff;
-  self->metrics_.SetConnected(self->name_, true);
-  if (self->ever_connected_) self->metrics_.Reconnect(self->name_);
-  HUB_LOG_INFO("event=redis_connected link={} host={} port={} reconnect={}", self->name_,
-               self->address_.host, self->address_.port, self->ever_connected_);
-  self->ever_connected_ = true;
-  if (self->on_ready_) self->on_ready_();
+  self->dropped_after_refusal_ = false;
+  self->Setup(0);
+}
+
+void RedisLink::Setup(size_t index) {
+  if (index == setup_.size()) {
+    Ready();
+    return;
+  }
+  const SetupStep& step = setup_[index];
+  std::vector<const char*> args;
+  std::vector<size_t> lengths;
+  for (const auto& arg : step.argv) {
+    args.push_back(arg.data());
+    lengths.push_back(arg.size());
+  }
+  // On failure hiredis is disconnecting already; OnDisconnect retries.
+  redisAsyncCommandArgv(context_, &RedisLink::OnSetupReply, reinterpret_cast<void*>(index),
+                        static_cast<int>(args.size()), args.data(), lengths.data());
+}
+
+void RedisLink::OnSetupReply(redisAsyncContext* context, void* raw, void* privdata) {
+  auto* self = static_cast<RedisLink*>(context->data);
+  auto* reply = static_cast<redisReply*>(raw);
+  if (self == nullptr || reply == nullptr) return;  // stopping, or the connection dropped
+  const auto index = reinterpret_cast<size_t>(privdata);
+  if (reply->type == REDIS_REPLY_ERROR) {
+    self->SetupFailed(self->setup_[index], std::string_view(reply->str, reply->len));
+    return;
+  }
+  self->Setup(index + 1);
+}
+
+void RedisLink::SetupFailed(const SetupStep& step, std::string_view error) {
+  // The label says what to fix: credentials, the db number, or else.
+  const bool auth = std::string_view(step.name) == "auth" || error.rfind("NOAUTH", 0) == 0 ||
+                    error.rfind("WRONGPASS", 0) == 0;
+  const std::string reason = auth ? "auth" : step.name;
+  metrics_.SetupFailure(name_, reason);
+  // Redis's error text never holds the password.
+  if (!refused_) {
+    HUB_LOG_ERROR("event=redis_refused link={} host={} port={} step={} reason={} error={} retry=backoff_to_2s",
+                  name_, address_.host, address_.port, step.name, reason, LogValue(error));
+  } else {
+    HUB_LOG_DEBUG("event=redis_refused link={} step={} error={}", name_, step.name, LogValue(error));
+  }
+  refused_ = true;
+  dropped_after_refusal_ = true;
+  redisAsyncDisconnect(context_);
+}
+
+void RedisLink::Ready() {
+  connected_ = true;
+  backoff_ = kMinBackoff;
+  refused_ = false;
+  metrics_.SetConnected(name_, true);
+  if (ever_connected_) metrics_.Reconnect(name_);
+  HUB_LOG_INFO("event=redis_connected link={} host={} port={} db={} reconnect={}", name_, address_.host,
+               address_.port, address_.db, ever_connected_);
+  ever_connected_ = true;
+  if (on_ready_) on_ready_();
 }
 
 void RedisLink::OnDisconnect(const redisAsyncContext* context, int status) {
@@ -117,8 +169,10 @@ void RedisLink::OnDisconnect(const redisAsyncContext* context, int status) {
   self->context_ = nullptr;
   self->connected_ = false;
   self->metrics_.SetConnected(self->name_, false);
-  HUB_LOG_WARN("event=redis_disconnected link={} error={}", self->name_,
-               LogValue(std::string_view(status == REDIS_OK ? "closed" : context->errstr)));
+  if (!self->dropped_after_refusal_) {
+    HUB_LOG_WARN("event=redis_disconnected link={} error={}", self->name_,
+                 LogValue(std::string_view(status == REDIS_OK ? "closed" : context->errstr)));
+  }
   self->ScheduleReconnect();
 }
 
@@ -141,9 +195,9 @@ void RedisLink::OnSubscriptionReply(redisAsyncContext* context, void* raw, void*
   // ["message", channel, payload] or ["pmessage", pattern, channel, payload].
   auto text = [reply](size_t i) { return std::string_view(reply->element[i]->str, reply->element[i]->len); };
   if (reply->elements == 3 && text(0) == "message") {
-    if (self->on_message_) self->on_message_(text(1), text(2));
+    if (self->on_message_) self->on_message_(text(1), text(2), false);
   } else if (reply->elements == 4 && text(0) == "pmessage") {
-    if (self->on_message_) self->on_message_(text(2), text(3));
+    if (self->on_message_) self->on_message_(text(2), text(3), true);
   }
 }
 

@@ -1,5 +1,8 @@
 // One Redis connection that never gives up: hiredis async on the cluster
-// io_context, reconnecting with capped exponential backoff. Commands sent
+// io_context, reconnecting with capped exponential backoff. After each
+// connect it authenticates (AUTH), selects the database (SELECT) and checks
+// with PING before it counts as up; a refusal is logged (once per streak of
+// failures), counted, and retried like a lost connection. Commands sent
 // while it is down are not queued: they are counted as lost, since a stale
 // broadcast delivered seconds later is worse than none.
 #pragma once
@@ -14,23 +17,22 @@
 #include "boost/asio/io_context.hpp"
 #include "boost/asio/steady_timer.hpp"
 #include "hiredis/async.h"
+#include "hub/cluster/redis_url.h"
 #include "metrics/cluster_metrics.h"
 
 namespace hub::cluster {
 
-struct RedisAddress {
-  std::string host;
-  int port = 6379;
-};
-
-// redis://host[:port][/db]; the db is ignored (pub/sub spans databases).
-absl::StatusOr<RedisAddress> ParseRedisUrl(std::string_view url);
-
 class RedisLink {
  public:
-  // Pub/sub delivery: (channel, payload); also pattern messages.
-  using OnMessage = std::function<void(std::string_view channel, std::string_view payload)>;
+  // Pub/sub delivery: (channel, payload, whether it came through a pattern
+  // subscription; Redis sends a channel that matches both twice).
+  using OnMessage = std::function<void(std::string_view channel, std::string_view payload, bool via_pattern)>;
   using OnReply = std::function<void(redisReply* reply)>;  // null when the link dropped
+  // A command sent after each connect, before the link counts as up.
+  struct SetupStep {
+    const char* name;  // for logs and the metric: auth, select, ping
+    std::vector<std::string> argv;
+  };
 
   RedisLink(boost::asio::io_context& io, RedisAddress address, std::string name,
             metrics::ClusterMetrics& metrics);
@@ -52,11 +54,16 @@ class RedisLink {
  private:
   bool SendSubscription(const char* verb, const std::vector<std::string>& names);
   void Connect();
+  // Sends setup step `index`, or becomes ready after the last.
+  void Setup(size_t index);
+  void SetupFailed(const SetupStep& step, std::string_view error);
+  void Ready();
   void ScheduleReconnect();
   static void OnConnect(const redisAsyncContext* context, int status);
   static void OnDisconnect(const redisAsyncContext* context, int status);
   static void OnCommandReply(redisAsyncContext* context, void* reply, void* privdata);
   static void OnSubscriptionReply(redisAsyncContext* context, void* reply, void* privdata);
+  static void OnSetupReply(redisAsyncContext* context, void* reply, void* privdata);
 
   boost::asio::io_context& io_;
   const RedisAddress address_;
@@ -65,8 +72,11 @@ class RedisLink {
   boost::asio::steady_timer retry_timer_;
   std::chrono::milliseconds backoff_{100};
   redisAsyncContext* context_ = nullptr;
-  bool connected_ = false;
+  const std::vector<SetupStep> setup_;
+  bool connected_ = false;  // set up and usable
   bool ever_connected_ = false;
+  bool dropped_after_refusal_ = false;  // this connection: closed by SetupFailed
+  bool refused_ = false;                // since the last success: log refusals once
   bool stopping_ = false;
   std::function<void()> on_ready_;
   OnMessage on_message_;

@@ -188,7 +188,9 @@ const std::vector<FlagSpec>& Flags() {
       StringFlag("admin_token", "Bearer token for /admin/stats and /admin/drain; empty leaves them open (probes and /metrics never need it).",
                  &Config::admin_token),
       StringFlag("log_level", "trace, debug, info, warn, error or off.", &Config::log_level, CheckLogLevel),
-      StringFlag("redis_url", "Redis for several replicas (redis://host:port); empty runs a single replica.",
+      StringFlag("redis_url", "Redis that joins replicas into one hub: redis://[user[:password]@]host[:port][/db] "
+                 "(AUTH and SELECT after every connect; percent-encode @ : / in the password; rediss:// (TLS) "
+                 "is not supported). Empty runs a single replica.",
                  &Config::redis_url),
   };
   return *flags;

@@ -58,6 +58,14 @@ struct SocketSummary {
   std::string auth;
 };
 
+// A socket with what its client sent at the handshake, as socket.io's
+// fetchSockets describes it.
+struct SocketDetails {
+  SocketSummary summary;
+  std::vector<std::pair<std::string, std::string>> query;
+  std::vector<std::pair<std::string, std::string>> headers;  // lower-case names
+};
+
 struct SocketPage {
   std::vector<SocketSummary> sockets;
   std::string next_page_token;  // empty on the last page

@@ -170,47 +170,116 @@ void HubCore::Broadcast(Selection selection, SharedEmit emit, bool is_volatile,
       });
 }
 
+namespace {
+
+SocketSummary Summarize(const LocalRegistry& registry, const socketio::Socket& socket) {
+  SocketSummary summary;
+  summary.id = socket.id();
+  summary.nsp = socket.nsp();
+  summary.rooms = registry.rooms().RoomsOf(&socket);
+  summary.transport = metrics::TransportKindName(socket.client().transport_kind());
+  summary.remote_address = std::string(socket.client().handshake().remote_address());
+  summary.connected_at_ms = socket.connected_at_ms();
+  summary.auth = socket.auth();
+  return summary;
+}
+
+using AckGather = Gather<std::vector<AckReply>>;
+
+std::shared_ptr<AckGather> GatherAcks(size_t shards, std::function<void(std::vector<AckReply>)> done) {
+  return AckGather::Create(shards, [done = std::move(done)](std::vector<std::vector<AckReply>>& per_shard) {
+    std::vector<AckReply> all;
+    for (auto& replies : per_shard) {
+      for (auto& reply : replies) all.push_back(std::move(reply));
+    }
+    done(std::move(all));
+  });
+}
+
+// On `shard`'s thread: sends `packet` to `sockets` and completes `slot` of
+// `gather` once each has acked, timed out or disconnected; `undeliverable`
+// holds replies settled already.
+void SendAndAwaitAcks(Shard& shard, size_t slot, const std::shared_ptr<AckGather>& gather,
+                      const std::vector<socketio::Socket*>& sockets, const SharedPacket& packet, uint64_t ack_id,
+                      std::chrono::milliseconds timeout, std::vector<AckReply> undeliverable = {}) {
+  std::vector<std::string> awaited;
+  for (socketio::Socket* socket : sockets) {
+    if (socket->Send(*packet)) {
+      awaited.push_back(socket->id());
+    } else {
+      // Closed (or dropped by a full queue): it can never answer.
+      undeliverable.push_back(
+          AckReply{socket->id(), AckOutcome::kDisconnected, std::chrono::steady_clock::now(), {}, {}});
+    }
+  }
+  auto timer = std::make_shared<boost::asio::steady_timer>(shard.executor(), timeout);
+  shard.registry().acks().Expect(
+      ack_id, awaited,
+      [gather, slot, timer, undeliverable = std::move(undeliverable)](std::vector<AckReply> replies) mutable {
+        timer->cancel();
+        for (auto& reply : undeliverable) replies.push_back(std::move(reply));
+        gather->Complete(slot, std::move(replies));
+      });
+  timer->async_wait([shard = &shard, ack_id, timer](const boost::system::error_code& ec) {
+    if (!ec) shard->registry().acks().Expire(ack_id);
+  });
+}
+
+}  // namespace
+
 void HubCore::EmitWithAck(Selection selection, SharedEmit emit, std::chrono::milliseconds timeout,
                           std::function<void(std::vector<AckReply>)> done) {
   const SharedPacket packet = emit->packet;
   const uint64_t ack_id = emit->ack_id.value_or(0);
-  auto gather = Gather<std::vector<AckReply>>::Create(
-      shards_.size(), [done = std::move(done)](std::vector<std::vector<AckReply>>& per_shard) {
-        std::vector<AckReply> all;
-        for (auto& replies : per_shard) {
-          for (auto& reply : replies) all.push_back(std::move(reply));
-        }
-        done(std::move(all));
-      });
+  auto gather = GatherAcks(shards_.size(), std::move(done));
   auto shared_selection = std::make_shared<const Selection>(std::move(selection));
   for (size_t slot = 0; slot < shards_.size(); ++slot) {
     Shard* shard = shards_[slot].get();
     shard->Post([shard, slot, gather, packet, ack_id, timeout, shared_selection] {
-      std::vector<std::string> awaited;
-      std::vector<AckReply> undeliverable;
-      for (socketio::Socket* socket : shard->registry().Select(*shared_selection)) {
-        if (socket->Send(*packet)) {
-          awaited.push_back(socket->id());
-        } else {
-          // Closed (or dropped by a full queue): it can never answer.
-          undeliverable.push_back(AckReply{socket->id(), AckOutcome::kDisconnected,
-                                           std::chrono::steady_clock::now(), {}, {}});
-        }
-      }
-      auto timer = std::make_shared<boost::asio::steady_timer>(shard->executor(), timeout);
-      shard->registry().acks().Expect(
-          ack_id, awaited,
-          [gather, slot, timer, undeliverable = std::move(undeliverable)](
-              std::vector<AckReply> replies) mutable {
-            timer->cancel();
-            for (auto& reply : undeliverable) replies.push_back(std::move(reply));
-            gather->Complete(slot, std::move(replies));
-          });
-      timer->async_wait([shard, ack_id, timer](const boost::system::error_code& ec) {
-        if (!ec) shard->registry().acks().Expire(ack_id);
-      });
+      SendAndAwaitAcks(*shard, slot, gather, shard->registry().Select(*shared_selection), packet, ack_id, timeout);
     });
   }
+}
+
+void HubCore::EmitWithAck(Selection selection, SharedEmit emit, std::chrono::milliseconds timeout,
+                          OnSelected on_selected, std::function<void(std::vector<AckReply>)> done) {
+  using Ids = std::vector<std::string>;
+  auto shared_selection = std::make_shared<const Selection>(std::move(selection));
+  ForEachShard<Ids>(
+      [shared_selection](Shard& shard) {
+        Ids ids;
+        for (socketio::Socket* socket : shard.registry().Select(*shared_selection)) ids.push_back(socket->id());
+        return ids;
+      },
+      [this, emit, timeout, on_selected = std::move(on_selected),
+       done = std::move(done)](std::vector<Ids>& per_shard) mutable {
+        Ids all;
+        for (const auto& ids : per_shard) all.insert(all.end(), ids.begin(), ids.end());
+        auto shard_ids = std::make_shared<std::vector<Ids>>(std::move(per_shard));
+        auto send = [this, emit, timeout, shard_ids, done = std::move(done)]() mutable {
+          auto gather = GatherAcks(shards_.size(), std::move(done));
+          for (size_t slot = 0; slot < shards_.size(); ++slot) {
+            Shard* shard = shards_[slot].get();
+            shard->Post([shard, slot, gather, emit, timeout, shard_ids] {
+              // Still connected to the namespace: asked. Gone meanwhile:
+              // answered as disconnected, like a send that fails.
+              std::vector<socketio::Socket*> sockets;
+              std::vector<AckReply> gone;
+              for (const auto& id : (*shard_ids)[slot]) {
+                socketio::Socket* socket = shard->registry().Find(id);
+                if (socket != nullptr && socket->nsp() == emit->nsp) {
+                  sockets.push_back(socket);
+                } else {
+                  gone.push_back(AckReply{id, AckOutcome::kDisconnected, std::chrono::steady_clock::now(), {}, {}});
+                }
+              }
+              SendAndAwaitAcks(*shard, slot, gather, sockets, emit->packet, emit->ack_id.value_or(0), timeout,
+                               std::move(gone));
+            });
+          }
+        };
+        on_selected(std::move(all), std::move(send));
+      });
 }
 
 void HubCore::AnswerClientAck(std::string nsp, std::string socket_id, uint64_t ack_id,
@@ -349,16 +418,7 @@ void HubCore::ListFrom(std::shared_ptr<ListState> state, size_t shard_index, std
     auto by_id = [](socketio::Socket* a, socketio::Socket* b) { return a->id() < b->id(); };
     std::partial_sort(candidates.begin(), candidates.begin() + take, candidates.end(), by_id);
     for (size_t i = 0; i < take; ++i) {
-      socketio::Socket* socket = candidates[i];
-      SocketSummary summary;
-      summary.id = socket->id();
-      summary.nsp = socket->nsp();
-      summary.rooms = registry.rooms().RoomsOf(socket);
-      summary.transport = metrics::TransportKindName(socket->client().transport_kind());
-      summary.remote_address = std::string(socket->client().handshake().remote_address());
-      summary.connected_at_ms = socket->connected_at_ms();
-      summary.auth = socket->auth();
-      state->page.sockets.push_back(std::move(summary));
+      state->page.sockets.push_back(Summarize(registry, *candidates[i]));
     }
     if (state->page.sockets.size() == state->page_size) {
       if (candidates.size() > take) {
@@ -371,6 +431,44 @@ void HubCore::ListFrom(std::shared_ptr<ListState> state, size_t shard_index, std
     }
     ListFrom(state, shard_index + 1, "");
   });
+}
+
+void HubCore::FetchSockets(Selection selection, std::function<void(std::vector<SocketDetails>)> done) {
+  using Details = std::vector<SocketDetails>;
+  auto shared_selection = std::make_shared<const Selection>(std::move(selection));
+  ForEachShard<Details>(
+      [shared_selection](Shard& shard) {
+        Details out;
+        const auto& registry = shard.registry();
+        for (socketio::Socket* socket : registry.Select(*shared_selection)) {
+          const auto& handshake = socket->client().handshake();
+          SocketDetails details;
+          details.summary = Summarize(registry, *socket);
+          details.query = handshake.query();
+          details.headers = handshake.headers();
+          out.push_back(std::move(details));
+        }
+        return out;
+      },
+      [done = std::move(done)](std::vector<Details>& per_shard) {
+        Details all;
+        for (auto& details : per_shard) {
+          for (auto& one : details) all.push_back(std::move(one));
+        }
+        done(std::move(all));
+      });
+}
+
+void HubCore::ListRooms(std::string nsp, std::function<void(std::vector<std::string>)> done) {
+  using Rooms = std::vector<std::string>;
+  ForEachShard<Rooms>([nsp = std::move(nsp)](Shard& shard) { return shard.registry().rooms().RoomNames(nsp); },
+                      [done = std::move(done)](std::vector<Rooms>& per_shard) {
+                        Rooms all;
+                        for (auto& rooms : per_shard) all.insert(all.end(), rooms.begin(), rooms.end());
+                        std::sort(all.begin(), all.end());
+                        all.erase(std::unique(all.begin(), all.end()), all.end());
+                        done(std::move(all));
+                      });
 }
 
 uint64_t HubCore::Drain(std::chrono::milliseconds grace) {

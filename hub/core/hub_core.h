@@ -44,6 +44,15 @@ class HubCore : public Adapter {
   uint64_t NextAckId() override { return next_ack_id_.fetch_add(1, std::memory_order_relaxed); }
   void EmitWithAck(Selection selection, SharedEmit emit, std::chrono::milliseconds timeout,
                    std::function<void(std::vector<AckReply>)> done) override;
+  // EmitWithAck in two steps, for a cluster peer that must tell the
+  // requester which sockets it will ask before it asks any (so that they
+  // can be settled as disconnected if this replica dies): `on_selected`
+  // gets their ids and a `send` to call, once, when they are announced.
+  // The replies then cover exactly those sockets (one gone meanwhile:
+  // disconnected). Not calling `send` drops the emit; `done` never runs.
+  using OnSelected = std::function<void(std::vector<std::string> socket_ids, std::function<void()> send)>;
+  void EmitWithAck(Selection selection, SharedEmit emit, std::chrono::milliseconds timeout,
+                   OnSelected on_selected, std::function<void(std::vector<AckReply>)> done);
   void AnswerClientAck(std::string nsp, std::string socket_id, uint64_t ack_id,
                        std::vector<std::string> args, std::vector<std::string> attachments,
                        std::function<void(absl::Status)> done) override;
@@ -55,6 +64,12 @@ class HubCore : public Adapter {
   void ListSockets(Selection selection, size_t page_size, std::string page_token,
                    std::function<void(absl::StatusOr<SocketPage>)> done) override;
   bool draining() const override { return server_state_.draining.load(); }
+
+  // For socket.io servers sharing a cluster (their fetchSockets and
+  // allRooms): every selected socket at once, with its handshake, and the
+  // rooms of a namespace, socket-id rooms included, as socket.io lists them.
+  void FetchSockets(Selection selection, std::function<void(std::vector<SocketDetails>)> done);
+  void ListRooms(std::string nsp, std::function<void(std::vector<std::string>)> done);
 
   // Refuses new handshakes, closes every connection at the Engine.IO level
   // (after flushing queued packets), settles pending acks as disconnected and

@@ -172,6 +172,17 @@ class RoomIndex {
     auto ns = namespaces_.find(nsp);
     return ns == namespaces_.end() ? 0 : ns->second.all.size();
   }
+  // Every room of the namespace with a member, each socket's own room
+  // included (socket.io lists those too), in no particular order.
+  std::vector<std::string> RoomNames(const std::string& nsp) const {
+    std::vector<std::string> out;
+    auto ns = namespaces_.find(nsp);
+    if (ns == namespaces_.end()) return out;
+    out.reserve(ns->second.rooms.size() + ns->second.all.size());
+    for (const auto& [room, members] : ns->second.rooms) out.push_back(room);
+    for (Member* member : ns->second.all) out.push_back(members_.at(member).id);
+    return out;
+  }
   size_t room_count(const std::string& nsp) const {
     auto ns = namespaces_.find(nsp);
     return ns == namespaces_.end() ? 0 : ns->second.rooms.size();

@@ -6,8 +6,6 @@
 // leave within the detection time; a Redis restart heals.
 
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import net from 'node:net';
 import { after, before, describe, it } from 'node:test';
 
 import { createAdapter } from '@socket.io/redis-adapter';
@@ -15,45 +13,11 @@ import { Emitter } from '@socket.io/redis-emitter';
 import { createClient } from 'redis';
 import { Server } from 'socket.io';
 
-import { connectClient, grpcClient, httpGet, metricValue, sleep, startHub, subscribe, waitFor } from './lib/hub.mjs';
+import { connectClient, grpcClient, sleep, startHub, subscribe, waitFor } from './lib/hub.mjs';
+import { freePort, metric, startRedis } from './lib/redis.mjs';
 
 const json = (value) => Buffer.from(JSON.stringify(value));
 const DETECTION_MS = 10_000; // documented: a dead replica is gone within 10 s
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-async function startRedis(port) {
-  const proc = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
-    stdio: 'ignore',
-  });
-  await waitFor(
-    () =>
-      new Promise((resolve) => {
-        const s = net.connect(port, '127.0.0.1', () => {
-          s.end();
-          resolve(true);
-        });
-        s.on('error', () => resolve(false));
-      }),
-    { what: 'redis-server listening', timeoutMs: 5000 },
-  );
-  return proc;
-}
-
-async function metric(hub, name) {
-  const res = await httpGet(`${hub.adminUrl}/metrics`);
-  const v = metricValue(res.body, name);
-  return Number.isNaN(v) ? 0 : v;
-}
 
 function nextEvent(socket, event, timeoutMs = 5000) {
   return new Promise((resolve, reject) => {
@@ -152,6 +116,31 @@ describe('cluster through Redis', () => {
     assert.deepEqual(await listAll(api), [a1.id, b1.id, c1.id].sort());
   });
 
+  it('EmitWithAck from two replicas at once to one socket: each gets its own answer', async () => {
+    // The first EmitWithAck of A and of B: each numbers it 1 on its side.
+    // C asks c1 with ids of its own, so the two never meet in C's ack table.
+    const apiB = grpcClient(B.grpcPort);
+    try {
+      // c1 answers once it holds both, so both are pending on C at once.
+      const held = [];
+      c1.on('who', (from, cb) => {
+        held.push(() => cb(`answer to ${from}`));
+        if (held.length === 2) held.forEach((answer) => answer());
+      });
+      const ask = (client, from) =>
+        client.emitWithAck({ selector: { socket_ids: [c1.id] }, payload: { event: 'who', args: [json(from)] }, timeout_ms: 3000 });
+      const [fromA, fromB] = await Promise.all([ask(api, 'A'), ask(apiB, 'B')]);
+      for (const [res, from] of [[fromA, 'A'], [fromB, 'B']]) {
+        assert.equal(res.results.length, 1);
+        assert.equal(res.results[0].status, 'ACK_STATUS_OK');
+        assert.equal(JSON.parse(Buffer.from(res.results[0].args[0]).toString()), `answer to ${from}`);
+      }
+    } finally {
+      c1.off('who');
+      apiB.close();
+    }
+  });
+
   it('EmitWithAck gathers the acks of all three replicas', async () => {
     for (const s of [a1, b1, c1]) s.once('ask', (n, cb) => cb({ from: s.id, n }));
     const res = await api.emitWithAck({
@@ -188,11 +177,13 @@ describe('cluster through Redis', () => {
     assert.ok(members[0].events.length > 0 && members[1].events.length > 0, 'both members get a share');
   });
 
-  it('@socket.io/redis-emitter emits into the cluster', async () => {
+  // Node Redis clients are closed at the end of the test that made them,
+  // before the Redis restart test, where they would be reconnecting.
+  it('@socket.io/redis-emitter emits into the cluster', async (t) => {
     const client = createClient({ url: `redis://127.0.0.1:${redisPort}` });
-    client.on('error', () => {}); // reconnects on its own during the Redis restart test
+    client.on('error', () => {});
     await client.connect();
-    closers.push(() => client.quit());
+    t.after(() => client.quit());
     const emitter = new Emitter(client);
     const got = [a1, b1, c1].map((s) => nextEvent(s, 'from-emitter'));
     emitter.emit('from-emitter', { n: 1 }, 'two');
@@ -203,7 +194,7 @@ describe('cluster through Redis', () => {
     assert.deepEqual([...buf], [9]);
   });
 
-  it('a Node socket.io server with @socket.io/redis-adapter shares the cluster both ways', async () => {
+  it('a Node socket.io server with @socket.io/redis-adapter shares the cluster both ways', async (t) => {
     const pub = createClient({ url: `redis://127.0.0.1:${redisPort}` });
     const sub = pub.duplicate();
     for (const c of [pub, sub]) c.on('error', () => {});
@@ -211,12 +202,12 @@ describe('cluster through Redis', () => {
     const io = new Server({ adapter: createAdapter(pub, sub) });
     const port = await freePort();
     io.listen(port);
-    closers.push(async () => {
+    t.after(async () => {
       io.close();
       await Promise.allSettled([pub.quit(), sub.quit()]);
     });
     const n1 = await connectClient(`http://127.0.0.1:${port}`);
-    closers.push(async () => n1.close());
+    t.after(() => n1.close());
     await sleep(200); // the adapter's subscriptions are live
 
     const fromHub = nextEvent(n1, 'from-hub');
@@ -228,17 +219,52 @@ describe('cluster through Redis', () => {
     for (const p of got) assert.deepEqual(await p, [42, { deep: [1, 'x'] }]);
   });
 
-  it('a killed replica leaves ListSockets within the detection time', async () => {
+  it('a killed replica leaves ListSockets, and its pending acks come back DISCONNECTED, within the detection time', async () => {
+    // a1 and b1 answer; c1 never does, and its replica dies while the acks
+    // are pending. The RPC's own timeout is far beyond the detection time:
+    // it must return as soon as C is declared dead, not at its timeout.
+    for (const s of [a1, b1]) s.once('last-ask', (cb) => cb(s.id));
+    const cAsked = nextEvent(c1, 'last-ask');
+    const ackTimeoutMs = 3 * DETECTION_MS;
+    const pending = api.emitWithAck(
+      { selector: { rooms: ['everywhere'] }, payload: { event: 'last-ask', args: [] }, timeout_ms: ackTimeoutMs },
+      { timeoutMs: ackTimeoutMs + 10_000 },
+    );
+    await cAsked; // C holds an ack in flight
+    const cId = c1.id; // the client forgets its id once disconnected
     const started = Date.now();
     C.proc.kill('SIGKILL');
+    const res = await pending;
+    const ackMs = Date.now() - started;
+    assert.ok(ackMs <= DETECTION_MS, `EmitWithAck returned ${ackMs} ms after the kill`);
+    console.log(`# EmitWithAck settled ${ackMs} ms after replica C was killed`);
+    const byId = Object.fromEntries(res.results.map((r) => [r.socket_id, r.status]));
+    assert.deepEqual(byId, {
+      [a1.id]: 'ACK_STATUS_OK',
+      [b1.id]: 'ACK_STATUS_OK',
+      [cId]: 'ACK_STATUS_DISCONNECTED',
+    });
     await waitFor(async () => (await listAll(api)).length === 2, { what: 'C gone from listings', timeoutMs: DETECTION_MS });
     assert.ok(Date.now() - started <= DETECTION_MS);
     assert.deepEqual(await listAll(api), [a1.id, b1.id].sort());
   });
 
-  it('a Redis restart heals the cluster', async () => {
+  it('a Redis restart heals the cluster and is counted', async () => {
+    const lost = async () => metric(A, 'hub_cluster_messages_lost_total', '{reason="redis_down"}');
+    const reconnects = async () =>
+      (await metric(A, 'hub_cluster_redis_reconnects_total', '{link="pub"}')) +
+      (await metric(A, 'hub_cluster_redis_reconnects_total', '{link="sub"}'));
+    const lostBefore = await lost();
+    const reconnectsBefore = await reconnects();
     redis.kill('SIGKILL');
-    await sleep(500);
+    await waitFor(async () => (await metric(A, 'hub_cluster_redis_connected', '{link="pub"}')) === 0, {
+      what: 'A sees Redis down',
+    });
+    // Published while Redis is down: lost, counted, and the RPC still
+    // completes with this replica's part.
+    const down = await api.broadcast({ selector: {}, payload: { event: 'into-the-void', args: [] } });
+    assert.equal(Number(down.recipients), 1);
+    assert.ok((await lost()) > lostBefore, 'hub_cluster_messages_lost_total{reason="redis_down"} moved');
     redis = await startRedis(redisPort);
     await waitFor(
       async () => {
@@ -248,5 +274,7 @@ describe('cluster through Redis', () => {
       },
       { what: 'EmitTo across replicas after Redis restart', timeoutMs: 10_000, intervalMs: 200 },
     );
+    assert.ok((await reconnects()) >= reconnectsBefore + 2, 'both links of A counted a reconnect');
+    assert.equal(await metric(A, 'hub_cluster_redis_connected', '{link="sub"}'), 1);
   });
 });

@@ -1,10 +1,12 @@
 // JSON <-> msgpack, the socket.io adapter broadcast/request codecs, the hub's
 // own messages and the consumer-group owner choice.
+#include <chrono>
 #include <map>
 #include <string>
 #include <vector>
 
 #include "gtest/gtest.h"
+#include "hub/cluster/adapter_responses.h"
 #include "hub/cluster/adapter_wire.h"
 #include "hub/cluster/hub_wire.h"
 #include "hub/cluster/json_msgpack.h"
@@ -108,7 +110,7 @@ TEST(AdapterWireTest, DecodesWhatTheNodeEmitterPublishes) {
 }
 
 TEST(AdapterWireTest, RoomsRequestsInJsonBothWays) {
-  RoomsRequest r;
+  AdapterRequest r;
   r.type = RequestType::kRemoteJoin;
   r.uid = "u1";
   r.request_id = "u1:3";
@@ -116,7 +118,7 @@ TEST(AdapterWireTest, RoomsRequestsInJsonBothWays) {
   r.rooms = {"a"};
   r.except = {"b"};
   r.names = {"room\"x"};
-  auto back = DecodeRoomsRequest(EncodeRoomsRequest(r));
+  auto back = DecodeAdapterRequest(EncodeRoomsRequest(r));
   ASSERT_TRUE(back.ok()) << back.status();
   EXPECT_EQ(back->type, RequestType::kRemoteJoin);
   EXPECT_EQ(back->uid, "u1");
@@ -127,11 +129,92 @@ TEST(AdapterWireTest, RoomsRequestsInJsonBothWays) {
   EXPECT_EQ(back->names, r.names);
 
   // The emitter's disconnect request, as JSON text.
-  auto disconnect = DecodeRoomsRequest(R"({"uid":"emitter","type":4,"opts":{"rooms":["r"],"except":[]},"close":true})");
+  auto disconnect = DecodeAdapterRequest(R"({"uid":"emitter","type":4,"opts":{"rooms":["r"],"except":[]},"close":true})");
   ASSERT_TRUE(disconnect.ok());
   EXPECT_EQ(disconnect->type, RequestType::kRemoteDisconnect);
   EXPECT_TRUE(disconnect->close);
-  EXPECT_FALSE(DecodeRoomsRequest(R"({"uid":"x","type":0,"requestId":"q"})").ok());  // SOCKETS: not ours
+}
+
+TEST(AdapterWireTest, DecodesEveryRequestASocketIoServerSends) {
+  auto sockets = DecodeAdapterRequest(R"({"uid":"n1","requestId":"q1","type":0,"rooms":["r"]})");
+  ASSERT_TRUE(sockets.ok()) << sockets.status();
+  EXPECT_EQ(sockets->type, RequestType::kSockets);
+  EXPECT_EQ(sockets->names, (std::vector<std::string>{"r"}));
+  auto rooms = DecodeAdapterRequest(R"({"uid":"n1","requestId":"q2","type":1})");
+  ASSERT_TRUE(rooms.ok());
+  EXPECT_EQ(rooms->type, RequestType::kAllRooms);
+  EXPECT_EQ(rooms->request_id, "q2");
+  auto fetch = DecodeAdapterRequest(R"({"uid":"n1","requestId":"q3","type":5,"opts":{"rooms":["a"],"except":["b"]}})");
+  ASSERT_TRUE(fetch.ok());
+  EXPECT_EQ(fetch->rooms, (std::vector<std::string>{"a"}));
+  EXPECT_EQ(fetch->except, (std::vector<std::string>{"b"}));
+  EXPECT_FALSE(DecodeAdapterRequest(R"({"uid":"n1","requestId":"q3","type":5})").ok());  // fetch without opts
+  auto emit = DecodeAdapterRequest(R"({"uid":"n1","type":6,"data":["ping",1]})");
+  ASSERT_TRUE(emit.ok());
+  EXPECT_EQ(emit->type, RequestType::kServerSideEmit);
+  EXPECT_TRUE(emit->request_id.empty());  // no ack wanted
+
+  // BROADCAST comes as msgpack: {uid, requestId, type: 7, packet, opts}.
+  MsgWriter w;
+  w.Map(5).Str("uid").Str("n1").Str("requestId").Str("q4").Str("type").Int(7);
+  w.Str("packet").Map(3).Str("type").Int(2).Str("data").Array(3).Str("ask").Int(5).Bin("\x07");
+  w.Str("nsp").Str("/");
+  w.Str("opts").Map(3).Str("rooms").StrArray({"r"}).Str("except").Array(0);
+  w.Str("flags").Map(1).Str("timeout").Int(1500);
+  auto broadcast = DecodeAdapterRequest(w.out());
+  ASSERT_TRUE(broadcast.ok()) << broadcast.status();
+  EXPECT_EQ(broadcast->type, RequestType::kBroadcast);
+  EXPECT_EQ(broadcast->event, "ask");
+  EXPECT_EQ(broadcast->args, (std::vector<std::string>{"5", "{\"_placeholder\":true,\"num\":0}"}));
+  EXPECT_EQ(broadcast->attachments, (std::vector<std::string>{"\x07"}));
+  EXPECT_EQ(broadcast->timeout, std::chrono::milliseconds(1500));
+
+  EXPECT_FALSE(DecodeAdapterRequest(R"({"uid":"n1","type":8,"requestId":"q"})").ok());  // a response
+  EXPECT_FALSE(DecodeAdapterRequest(R"([1,2])").ok());
+}
+
+TEST(AdapterResponsesTest, WhatSocketIoServersReadBack) {
+  EXPECT_EQ(ResponseChannel("/chat"), "socket.io-response#/chat#");
+  EXPECT_EQ(EncodeSocketIdsResponse("q", {"a", "b"}), R"({"requestId":"q","sockets":["a","b"]})");
+  EXPECT_EQ(EncodeAllRoomsResponse("q", {"r"}), R"({"requestId":"q","rooms":["r"]})");
+  EXPECT_EQ(EncodeDoneResponse("q"), R"({"requestId":"q"})");
+  EXPECT_EQ(EncodeServerSideEmitResponse("q"), R"({"requestId":"q","type":6})");
+  EXPECT_EQ(EncodeClientCountResponse("q", 3), R"({"requestId":"q","type":8,"clientCount":3})");
+
+  core::AckReply reply;
+  reply.outcome = core::AckOutcome::kOk;
+  reply.args = {"{\"f\":{\"_placeholder\":true,\"num\":0}}", "2"};
+  reply.attachments = {"\x01"};
+  auto ack = EncodeBroadcastAckResponse("q", reply);
+  ASSERT_TRUE(ack.ok());
+  auto decoded = DecodeMsgpack(*ack);
+  ASSERT_TRUE(decoded.ok());
+  EXPECT_EQ(decoded->IntOr("type"), 9);
+  EXPECT_EQ(decoded->StrOr("requestId"), "q");
+  const MsgValue* packet = decoded->Find("packet");  // the first argument only, binary inline
+  ASSERT_NE(packet, nullptr);
+  ASSERT_NE(packet->Find("f"), nullptr);
+  EXPECT_EQ(packet->Find("f")->type, MsgValue::Type::kBin);
+  EXPECT_EQ(packet->Find("f")->bytes, "\x01");
+}
+
+TEST(AdapterResponsesTest, FetchedSocketsCarryTheirHandshake) {
+  core::SocketDetails socket;
+  socket.summary.id = "s1";
+  socket.summary.rooms = {"s1", "room"};
+  socket.summary.remote_address = "127.0.0.1:5000";
+  socket.summary.connected_at_ms = 86400000;  // 1970-01-02
+  socket.summary.auth = R"({"token":"t"})";
+  socket.query = {{"EIO", "4"}, {"transport", "websocket"}, {"tag", "a b"}, {"tag", "c"}};
+  socket.headers = {{"origin", "http://x"}, {"x-dup", "1"}, {"x-dup", "2"}};
+  const std::string expected =
+      R"js({"requestId":"q","sockets":[{"id":"s1","handshake":{"headers":{"origin":"http://x","x-dup":"1, 2"},)js"
+      R"js("time":"Fri Jan 02 1970 00:00:00 GMT+0000 (Coordinated Universal Time)","address":"127.0.0.1",)js"
+      R"js("xdomain":true,"secure":false,"issued":86400000,)js"
+      R"js("url":"/socket.io/?EIO=4&transport=websocket&tag=a%20b&tag=c",)js"
+      R"js("query":{"EIO":"4","tag":["a b","c"],"transport":"websocket"},"auth":{"token":"t"}},)js"
+      R"js("rooms":["s1","room"],"data":{}}]})js";
+  EXPECT_EQ(EncodeFetchResponse("q", {socket}, "/socket.io/"), expected);
 }
 
 TEST(HubWireTest, ClientEventAndHeartbeatRoundTrip) {

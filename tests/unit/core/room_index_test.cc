@@ -135,5 +135,15 @@ TEST_F(RoomIndexTest, ATakenIdIsNotAddedTwice) {
   EXPECT_EQ(index_.namespace_size("/"), 4u);
 }
 
+TEST_F(RoomIndexTest, RoomNamesOfANamespaceIncludeEachSocketsOwnRoom) {
+  auto names = index_.RoomNames("/");
+  std::sort(names.begin(), names.end());
+  EXPECT_EQ(names, (std::vector<std::string>{"a", "b", "blue", "c", "d", "red"}));
+  names = index_.RoomNames("/chat");
+  std::sort(names.begin(), names.end());
+  EXPECT_EQ(names, (std::vector<std::string>{"red", "x"}));
+  EXPECT_TRUE(index_.RoomNames("/nobody").empty());
+}
+
 }  // namespace
 }  // namespace hub::core

@@ -23,12 +23,7 @@ struct ServiceOptions {
 class HubService final : public hub::v1::Hub::CallbackService {
  public:
   HubService(core::Adapter& core, SubscriptionHub& subscriptions, DrainController& drain,
-             metrics::ApiMetrics& metrics, ServiceOptions options)
-      : core_(core),
-        subscriptions_(subscriptions),
-        drain_(drain),
-        metrics_(metrics),
-        options_(std::move(options)) {}
+             metrics::ApiMetrics& metrics, ServiceOptions options);
 
   grpc::ServerUnaryReactor* EmitTo(grpc::CallbackServerContext* context,
                                    const hub::v1::EmitToRequest* request,
@@ -67,7 +62,7 @@ class HubService final : public hub::v1::Hub::CallbackService {
   // that emit or change state) the drain. An error status refuses the call.
   std::optional<grpc::Status> Admit(const grpc::CallbackServerContext& context,
                                     bool refuse_while_draining) const;
-  grpc::ServerUnaryReactor* UpdateRooms(grpc::CallbackServerContext* context, const char* method,
+  grpc::ServerUnaryReactor* UpdateRooms(grpc::CallbackServerContext* context, metrics::RpcMetrics& rpc,
                                         const hub::v1::RoomsRequest* request,
                                         hub::v1::RoomsResponse* response, bool join);
 
@@ -76,6 +71,18 @@ class HubService final : public hub::v1::Hub::CallbackService {
   DrainController& drain_;
   metrics::ApiMetrics& metrics_;
   const ServiceOptions options_;
+  // Each method's metrics, looked up once.
+  metrics::RpcMetrics& emit_to_metrics_;
+  metrics::RpcMetrics& broadcast_metrics_;
+  metrics::RpcMetrics& emit_with_ack_metrics_;
+  metrics::RpcMetrics& ack_metrics_;
+  metrics::RpcMetrics& subscribe_metrics_;
+  metrics::RpcMetrics& join_rooms_metrics_;
+  metrics::RpcMetrics& leave_rooms_metrics_;
+  metrics::RpcMetrics& disconnect_metrics_;
+  metrics::RpcMetrics& list_metrics_;
+  metrics::RpcMetrics& publish_metrics_;
+  metrics::RpcMetrics& shutdown_metrics_;
 };
 
 }  // namespace hub::api

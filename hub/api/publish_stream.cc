@@ -3,14 +3,17 @@
 #include "hub/api/request_checks.h"
 #include "hub/base/strings.h"
 #include "hub/api/status.h"
+#include "hub/api/unary_call.h"
 
 namespace hub::api {
 
 PublishStream::PublishStream(grpc::CallbackServerContext* context, core::Adapter& core,
-                             metrics::ApiMetrics& metrics, hub::v1::PublishResponse* response,
-                             const std::string& token, size_t max_in_flight)
+                             metrics::ApiMetrics& metrics, metrics::RpcMetrics& rpc_metrics,
+                             hub::v1::PublishResponse* response, const std::string& token,
+                             size_t max_in_flight)
     : core_(core),
       metrics_(metrics),
+      rpc_metrics_(rpc_metrics),
       response_(response),
       max_in_flight_(max_in_flight),
       start_(std::chrono::steady_clock::now()) {
@@ -18,13 +21,13 @@ PublishStream::PublishStream(grpc::CallbackServerContext* context, core::Adapter
   // here is only sent once gRPC binds the reactor.
   if (auto auth = CheckBearerToken(*context, token); !auth.ok()) {
     finished_ = true;
-    metrics_.RecordCall("Publish", StatusCodeName(auth.error_code()), 0);
+    RecordCall(rpc_metrics_, auth.error_code(), 0);
     Finish(auth);
     return;
   }
   if (core_.draining()) {
     finished_ = true;
-    metrics_.RecordCall("Publish", "UNAVAILABLE", 0);
+    RecordCall(rpc_metrics_, grpc::StatusCode::UNAVAILABLE, 0);
     Finish(grpc::Status(grpc::StatusCode::UNAVAILABLE, "hub is draining"));
     return;
   }
@@ -140,9 +143,9 @@ bool PublishStream::MaybeFinishLocked() {
   response_->set_rejected(rejected_);
   response_->set_recipients(recipients_);
   response_->set_first_error(first_error_);
-  metrics_.recipients.Add({{"rpc", "Publish"}}).Increment(static_cast<double>(recipients_));
-  metrics_.RecordCall("Publish", "OK",
-                      std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count());
+  rpc_metrics_.AddRecipients(recipients_);
+  RecordCall(rpc_metrics_, grpc::StatusCode::OK,
+             std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count());
   return true;
 }
 

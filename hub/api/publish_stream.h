@@ -17,8 +17,8 @@ namespace hub::api {
 class PublishStream : public grpc::ServerReadReactor<hub::v1::PublishRequest> {
  public:
   PublishStream(grpc::CallbackServerContext* context, core::Adapter& core,
-                metrics::ApiMetrics& metrics, hub::v1::PublishResponse* response,
-                const std::string& token, size_t max_in_flight);
+                metrics::ApiMetrics& metrics, metrics::RpcMetrics& rpc_metrics,
+                hub::v1::PublishResponse* response, const std::string& token, size_t max_in_flight);
 
   void OnReadDone(bool ok) override;
   void OnCancel() override;
@@ -36,6 +36,7 @@ class PublishStream : public grpc::ServerReadReactor<hub::v1::PublishRequest> {
 
   core::Adapter& core_;
   metrics::ApiMetrics& metrics_;
+  metrics::RpcMetrics& rpc_metrics_;
   hub::v1::PublishResponse* response_;
   hub::v1::PublishRequest request_;
   const size_t max_in_flight_;

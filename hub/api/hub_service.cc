@@ -101,7 +101,7 @@ grpc::ServerUnaryReactor* HubService::EmitTo(grpc::CallbackServerContext* contex
   const size_t requested = ids.size();
   auto* reactor = call->reactor();
   core_.EmitTo(std::move(ids), *std::move(emit),
-               [call, response, requested](core::EmitToResult result) {
+               replies_.OnGrpcThread<core::EmitToResult>([call, response, requested](core::EmitToResult result) {
                  if (result.missing.size() == requested) {
                    call->Finish(grpc::Status(grpc::StatusCode::NOT_FOUND,
                                              "none of socket_ids is connected to the namespace"));
@@ -111,7 +111,7 @@ grpc::ServerUnaryReactor* HubService::EmitTo(grpc::CallbackServerContext* contex
                  for (auto& id : result.missing) response->add_missing_socket_ids(std::move(id));
                  call->metrics().AddRecipients(result.recipients);
                  call->Finish(grpc::Status::OK);
-               });
+               }));
   return reactor;
 }
 
@@ -127,12 +127,12 @@ grpc::ServerUnaryReactor* HubService::Broadcast(grpc::CallbackServerContext* con
 
   auto* reactor = call->reactor();
   core_.Broadcast(*std::move(selection), *std::move(emit), request->volatile_(),
-                  [this, call, response](uint64_t recipients) {
+                  replies_.OnGrpcThread<uint64_t>([this, call, response](uint64_t recipients) {
                     response->set_recipients(recipients);
                     call->metrics().AddRecipients(recipients);
                     metrics_.RecordFanout(recipients);
                     call->Finish(grpc::Status::OK);
-                  });
+                  }));
   return reactor;
 }
 
@@ -150,7 +150,8 @@ grpc::ServerUnaryReactor* HubService::EmitWithAck(grpc::CallbackServerContext* c
   const auto start = std::chrono::steady_clock::now();
   auto* reactor = call->reactor();
   core_.EmitWithAck(*std::move(selection), *std::move(emit), wait.timeout,
-                    [this, call, response, start, wait](std::vector<core::AckReply> replies) {
+                    replies_.OnGrpcThread<std::vector<core::AckReply>>([this, call, response, start, wait](
+                                                                          std::vector<core::AckReply> replies) {
                       bool timed_out = false;
                       for (auto& reply : replies) {
                         timed_out |= reply.outcome == core::AckOutcome::kTimeout;
@@ -172,7 +173,7 @@ grpc::ServerUnaryReactor* HubService::EmitWithAck(grpc::CallbackServerContext* c
                         return;
                       }
                       call->Finish(grpc::Status::OK);
-                    });
+                    }));
   return reactor;
 }
 
@@ -190,7 +191,7 @@ grpc::ServerUnaryReactor* HubService::Ack(grpc::CallbackServerContext* context,
   auto* reactor = call->reactor();
   core_.AnswerClientAck(*std::move(nsp), request->socket_id(), request->ack_id(), std::move(args),
                         std::move(attachments),
-                        [call](absl::Status status) { call->Finish(status); });
+                        replies_.OnGrpcThread<absl::Status>([call](absl::Status status) { call->Finish(status); }));
   return reactor;
 }
 
@@ -236,10 +237,10 @@ grpc::ServerUnaryReactor* HubService::UpdateRooms(grpc::CallbackServerContext* c
   std::vector<std::string> rooms(request->rooms().begin(), request->rooms().end());
   auto* reactor = call->reactor();
   core_.UpdateRooms(*std::move(selection), std::move(rooms), join,
-                    [call, response](uint64_t sockets) {
+                    replies_.OnGrpcThread<uint64_t>([call, response](uint64_t sockets) {
                       response->set_sockets(sockets);
                       call->Finish(grpc::Status::OK);
-                    });
+                    }));
   return reactor;
 }
 
@@ -264,10 +265,10 @@ grpc::ServerUnaryReactor* HubService::DisconnectSockets(grpc::CallbackServerCont
   if (!selection.ok()) return call->Finish(selection.status());
   auto* reactor = call->reactor();
   core_.Disconnect(*std::move(selection), request->close_connection(),
-                   [call, response](uint64_t sockets) {
+                   replies_.OnGrpcThread<uint64_t>([call, response](uint64_t sockets) {
                      response->set_sockets(sockets);
                      call->Finish(grpc::Status::OK);
-                   });
+                   }));
   return reactor;
 }
 
@@ -282,7 +283,8 @@ grpc::ServerUnaryReactor* HubService::ListSockets(grpc::CallbackServerContext* c
       request->page_size() == 0 ? kDefaultPageSize : std::min(request->page_size(), kMaxPageSize);
   auto* reactor = call->reactor();
   core_.ListSockets(*std::move(selection), page_size, request->page_token(),
-                    [call, response](absl::StatusOr<core::SocketPage> page) {
+                    replies_.OnGrpcThread<absl::StatusOr<core::SocketPage>>([call, response](
+                                                                            absl::StatusOr<core::SocketPage> page) {
                       if (!page.ok()) {
                         call->Finish(page.status());
                         return;
@@ -299,13 +301,13 @@ grpc::ServerUnaryReactor* HubService::ListSockets(grpc::CallbackServerContext* c
                       }
                       response->set_next_page_token(std::move(page->next_page_token));
                       call->Finish(grpc::Status::OK);
-                    });
+                    }));
   return reactor;
 }
 
 grpc::ServerReadReactor<hub::v1::PublishRequest>* HubService::Publish(
     grpc::CallbackServerContext* context, hub::v1::PublishResponse* response) {
-  return new PublishStream(context, core_, metrics_, publish_metrics_, response, options_.token,
+  return new PublishStream(context, core_, metrics_, publish_metrics_, replies_, response, options_.token,
                            options_.publish_max_in_flight);
 }
 
@@ -318,10 +320,10 @@ grpc::ServerUnaryReactor* HubService::Shutdown(grpc::CallbackServerContext* cont
   auto* reactor = call->reactor();
   drain_.RequestFromRpc(std::chrono::milliseconds(request->grace_period_ms()),
                         request->reason().empty() ? "Shutdown RPC" : request->reason(),
-                        [call, response](uint64_t sockets) {
+                        replies_.OnGrpcThread<uint64_t>([call, response](uint64_t sockets) {
                           response->set_sockets_disconnected(sockets);
                           call->Finish(grpc::Status::OK);
-                        });
+                        }));
   return reactor;
 }
 

@@ -1,12 +1,14 @@
 // hub.v1.Hub over the gRPC callback API: validates each request, turns it
 // into a core command (posted to the shards) and completes the RPC when the
-// shards have answered. No RPC thread ever waits on a shard.
+// shards have answered. No RPC thread ever waits on a shard, and no shard
+// runs gRPC: answers go back to a gRPC thread through the ReplyQueue.
 #pragma once
 
 #include <optional>
 #include <string>
 
 #include "hub/api/drain_controller.h"
+#include "hub/api/reply_queue.h"
 #include "hub/api/subscription_hub.h"
 #include "hub/core/adapter.h"
 #include "hub/v1/hub.grpc.pb.h"
@@ -71,6 +73,7 @@ class HubService final : public hub::v1::Hub::CallbackService {
   DrainController& drain_;
   metrics::ApiMetrics& metrics_;
   const ServiceOptions options_;
+  ReplyQueue replies_;
   // Each method's metrics, looked up once.
   metrics::RpcMetrics& emit_to_metrics_;
   metrics::RpcMetrics& broadcast_metrics_;

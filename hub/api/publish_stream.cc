@@ -9,11 +9,12 @@ namespace hub::api {
 
 PublishStream::PublishStream(grpc::CallbackServerContext* context, core::Adapter& core,
                              metrics::ApiMetrics& metrics, metrics::RpcMetrics& rpc_metrics,
-                             hub::v1::PublishResponse* response, const std::string& token,
-                             size_t max_in_flight)
+                             ReplyQueue& replies, hub::v1::PublishResponse* response,
+                             const std::string& token, size_t max_in_flight)
     : core_(core),
       metrics_(metrics),
       rpc_metrics_(rpc_metrics),
+      replies_(replies),
       response_(response),
       max_in_flight_(max_in_flight),
       start_(std::chrono::steady_clock::now()) {
@@ -116,6 +117,7 @@ void PublishStream::Reject(std::string_view reason) {
 }
 
 void PublishStream::OnDelivered(uint64_t recipients, bool rejected) {
+  bool resume = false;
   bool finish = false;
   {
     std::lock_guard lock(mu_);
@@ -127,13 +129,19 @@ void PublishStream::OnDelivered(uint64_t recipients, bool rejected) {
     }
     if (paused_ && !input_done_ && in_flight_ < max_in_flight_ / 2 + 1) {
       paused_ = false;
-      reading_ = true;
-      StartRead(&request_);
+      reading_ = true;  // from here on, the stream cannot finish before that read ends
+      resume = true;
     } else {
       finish = MaybeFinishLocked();
     }
   }
-  if (finish) Finish(grpc::Status::OK);
+  // This may be a shard thread: the read and the Finish go to a gRPC thread.
+  // Once the task is queued it may end the stream: nothing is touched after.
+  if (resume) {
+    replies_.Run([this] { StartRead(&request_); });
+  } else if (finish) {
+    replies_.Run([this] { Finish(grpc::Status::OK); });
+  }
 }
 
 bool PublishStream::MaybeFinishLocked() {

@@ -1,6 +1,8 @@
 // The Publish RPC: a client stream of emits applied as they arrive. Reading
 // pauses while `max_in_flight` emits are still being delivered by the shards,
 // so gRPC flow control pushes back on a backend the hub cannot keep up with.
+// Reads resumed and the Finish of the stream run on a gRPC thread
+// (ReplyQueue), never on a shard.
 #pragma once
 
 #include <atomic>
@@ -8,6 +10,7 @@
 #include <string>
 
 #include "grpcpp/grpcpp.h"
+#include "hub/api/reply_queue.h"
 #include "hub/core/adapter.h"
 #include "hub/v1/hub.grpc.pb.h"
 #include "metrics/api_metrics.h"
@@ -17,7 +20,7 @@ namespace hub::api {
 class PublishStream : public grpc::ServerReadReactor<hub::v1::PublishRequest> {
  public:
   PublishStream(grpc::CallbackServerContext* context, core::Adapter& core,
-                metrics::ApiMetrics& metrics, metrics::RpcMetrics& rpc_metrics,
+                metrics::ApiMetrics& metrics, metrics::RpcMetrics& rpc_metrics, ReplyQueue& replies,
                 hub::v1::PublishResponse* response, const std::string& token, size_t max_in_flight);
 
   void OnReadDone(bool ok) override;
@@ -37,6 +40,7 @@ class PublishStream : public grpc::ServerReadReactor<hub::v1::PublishRequest> {
   core::Adapter& core_;
   metrics::ApiMetrics& metrics_;
   metrics::RpcMetrics& rpc_metrics_;
+  ReplyQueue& replies_;
   hub::v1::PublishResponse* response_;
   hub::v1::PublishRequest request_;
   const size_t max_in_flight_;
@@ -44,7 +48,7 @@ class PublishStream : public grpc::ServerReadReactor<hub::v1::PublishRequest> {
 
   std::recursive_mutex mu_;
   size_t in_flight_ = 0;
-  bool reading_ = false;     // a StartRead is outstanding
+  bool reading_ = false;     // a StartRead is outstanding (or queued to run)
   bool paused_ = false;      // waiting for deliveries before reading again
   bool input_done_ = false;  // the client half-closed (or the call broke)
   bool finished_ = false;

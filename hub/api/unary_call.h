@@ -22,6 +22,8 @@ class UnaryCall {
         metrics_(metrics),
         start_(std::chrono::steady_clock::now()) {}
 
+  // Call it on a gRPC thread: from the handler itself, or through
+  // ReplyQueue when the result comes from the core.
   grpc::ServerUnaryReactor* Finish(const grpc::Status& status) {
     const double seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();

@@ -1,9 +1,9 @@
 #include "hub/api/publish_stream.h"
 
 #include "hub/api/request_checks.h"
-#include "hub/base/strings.h"
 #include "hub/api/status.h"
 #include "hub/api/unary_call.h"
+#include "hub/base/strings.h"
 
 namespace hub::api {
 
@@ -32,6 +32,7 @@ PublishStream::PublishStream(grpc::CallbackServerContext* context, core::Adapter
     Finish(grpc::Status(grpc::StatusCode::UNAVAILABLE, "hub is draining"));
     return;
   }
+  emits_ = core_.OpenEmitStream([this](const core::StreamReport& report) { OnDelivered(report); });
   reading_ = true;
   StartRead(&request_);
 }
@@ -64,6 +65,7 @@ bool PublishStream::Dispatch(const hub::v1::PublishRequest& request) {
     Reject("hub is draining");
     return false;
   }
+  core::StreamEmit item;
   if (request.has_emit_to()) {
     const auto& emit = request.emit_to();
     if (emit.socket_ids().empty()) {
@@ -75,18 +77,9 @@ bool PublishStream::Dispatch(const hub::v1::PublishRequest& request) {
       Reject(ToStd(encoded.status().message()));
       return false;
     }
-    ++in_flight_;
-    ++accepted_;
-    const size_t requested = static_cast<size_t>(emit.socket_ids().size());
-    core_.EmitTo({emit.socket_ids().begin(), emit.socket_ids().end()}, *std::move(encoded),
-                 [this, requested](core::EmitToResult result) {
-                   // As unary EmitTo's NOT_FOUND: nobody to deliver to.
-                   const bool nobody = result.missing.size() == requested;
-                   OnDelivered(result.recipients, nobody);
-                 });
-    return true;
-  }
-  if (request.has_broadcast()) {
+    item.emit = *std::move(encoded);
+    item.socket_ids.assign(emit.socket_ids().begin(), emit.socket_ids().end());
+  } else if (request.has_broadcast()) {
     const auto& broadcast = request.broadcast();
     auto selection = ToSelection(broadcast.selector());
     if (!selection.ok()) {
@@ -98,17 +91,17 @@ bool PublishStream::Dispatch(const hub::v1::PublishRequest& request) {
       Reject(ToStd(encoded.status().message()));
       return false;
     }
-    ++in_flight_;
-    ++accepted_;
-    core_.Broadcast(*std::move(selection), *std::move(encoded), broadcast.volatile_(),
-                    [this](uint64_t recipients) {
-                      metrics_.RecordFanout(recipients);
-                      OnDelivered(recipients, /*rejected=*/false);
-                    });
-    return true;
+    item.emit = *std::move(encoded);
+    item.selection = *std::move(selection);
+    item.is_volatile = broadcast.volatile_();
+  } else {
+    Reject("PublishRequest holds neither emit_to nor broadcast");
+    return false;
   }
-  Reject("PublishRequest holds neither emit_to nor broadcast");
-  return false;
+  ++in_flight_;
+  ++accepted_;
+  emits_->Push(std::move(item));
+  return true;
 }
 
 void PublishStream::Reject(std::string_view reason) {
@@ -116,14 +109,16 @@ void PublishStream::Reject(std::string_view reason) {
   if (first_error_.empty()) first_error_ = std::string(reason);
 }
 
-void PublishStream::OnDelivered(uint64_t recipients, bool rejected) {
+void PublishStream::OnDelivered(const core::StreamReport& report) {
+  for (uint64_t fanout : report.broadcast_fanouts) metrics_.RecordFanout(fanout);
   bool resume = false;
   bool finish = false;
   {
     std::lock_guard lock(mu_);
-    --in_flight_;
-    recipients_ += recipients;
-    if (rejected) {
+    in_flight_ -= report.emits;
+    recipients_ += report.recipients;
+    for (uint64_t i = 0; i < report.unreached; ++i) {
+      // As unary EmitTo's NOT_FOUND: nobody to deliver to.
       --accepted_;
       Reject("none of emit_to.socket_ids is connected to the namespace");
     }
@@ -169,7 +164,7 @@ void PublishStream::OnCancel() {
 }
 
 void PublishStream::OnDone() {
-  // Every delivery callback has finished (Finish waits for in_flight_ == 0).
+  // Every delivery report has returned (Finish waits for in_flight_ == 0).
   // Taking the lock once orders their writes before the delete in a way
   // ThreadSanitizer can see: gRPC's own ordering lives in uninstrumented code.
   { std::lock_guard lock(mu_); }

@@ -85,9 +85,10 @@ void BatchedEmitStream::RunBatch(size_t shard) {
     Part part = std::move(queue.taken[queue.next]);  // freed as soon as delivered
     Deliver(shard, part, report);
   }
-  // The caller may end the stream once every emit is reported; nothing
-  // below uses it (this task holds its own reference to the queues).
-  if (report.emits > 0 || report.recipients > 0) on_report_(report);
+  // Only completed emits are reported: the caller ends the stream once every
+  // emit is, and nothing below uses it (this task holds its own reference to
+  // the queues).
+  if (report.emits > 0) on_report_(report);
 
   bool more = queue.next < queue.taken.size();
   if (!more) {
@@ -110,9 +111,9 @@ void BatchedEmitStream::Deliver(size_t shard, Part& part, StreamReport& report) 
     recipients = result.recipients;
     missing = result.missing.size();
   }
-  report.recipients += recipients;
-
   if (part.split) {
+    // Only the last part reports, with every part's counts: a report must
+    // never follow the one that completes the stream's last emit.
     Split& split = *part.split;
     split.recipients.fetch_add(recipients, std::memory_order_relaxed);
     split.missing.fetch_add(missing, std::memory_order_relaxed);
@@ -124,6 +125,7 @@ void BatchedEmitStream::Deliver(size_t shard, Part& part, StreamReport& report) 
     missing += part.unroutable;
   }
   ++report.emits;
+  report.recipients += recipients;
   if (part.selection) {
     report.broadcast_fanouts.push_back(recipients);
   } else if (missing == part.requested) {

@@ -25,9 +25,10 @@ struct StreamEmit {
   bool is_volatile = false;
 };
 
-// What some of a stream's emits did. `emits` of them are now delivered
-// (queued to every target socket); `recipients` may also count sockets of
-// emits still being delivered elsewhere.
+// What some of a stream's emits did: `emits` of them are now delivered
+// (queued to every target socket), to `recipients` sockets in all. Every
+// report has emits > 0, so none comes after the one that completes the
+// last emit pushed.
 struct StreamReport {
   uint64_t emits = 0;
   uint64_t recipients = 0;

@@ -320,10 +320,12 @@ grpc::ServerUnaryReactor* HubService::Shutdown(grpc::CallbackServerContext* cont
   auto* reactor = call->reactor();
   drain_.RequestFromRpc(std::chrono::milliseconds(request->grace_period_ms()),
                         request->reason().empty() ? "Shutdown RPC" : request->reason(),
-                        replies_.OnGrpcThread<uint64_t>([call, response](uint64_t sockets) {
+                        // On the main thread, once the drain is done (not a shard):
+                        // finished there, before the server is shut down and freed.
+                        [call, response](uint64_t sockets) {
                           response->set_sockets_disconnected(sockets);
                           call->Finish(grpc::Status::OK);
-                        }));
+                        });
   return reactor;
 }
 

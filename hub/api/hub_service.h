@@ -59,6 +59,10 @@ class HubService final : public hub::v1::Hub::CallbackService {
                                      const hub::v1::ShutdownRequest* request,
                                      hub::v1::ShutdownResponse* response) override;
 
+  // Call after grpc::Server::Wait, before the server is freed: returns once
+  // the gRPC threads that finished calls for this service are done with them.
+  void AwaitReplies() { replies_.AwaitIdle(); }
+
  private:
   // The checks every call starts with: the bearer token, and (for calls
   // that emit or change state) the drain. An error status refuses the call.

@@ -30,6 +30,10 @@ class ReplyQueue {
 
   // Runs `task` soon on a gRPC thread. Any thread.
   void Run(std::function<void()> task);
+  // Returns once no batch is running. After grpc::Server::Wait every task
+  // has run, but the gRPC threads that ran them may still be returning;
+  // waiting here orders them before the server is freed.
+  void AwaitIdle();
 
   // `fn`, called with its result on a gRPC thread: wraps a core `done`
   // callback. The wrapper must be called at most once (as every `done` is).

@@ -131,6 +131,7 @@ class PublishStreamTest : public ::testing::Test {
   void TearDown() override {
     server_->Shutdown(std::chrono::system_clock::now() + 1s);
     server_->Wait();
+    service_->AwaitReplies();
   }
 
   // Lets the server read what it is allowed to, then checks it stopped at `n`.

@@ -183,6 +183,7 @@ int Run(const Config& config) {
   // Finish, OnDone) on gRPC threads: let them end before anything they use
   // is destroyed.
   grpc_server->Wait();
+  service.AwaitReplies();
   subscriptions.AwaitEmpty(std::chrono::milliseconds(500));
   core.Stop();
   admin_server.Stop();

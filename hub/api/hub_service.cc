@@ -27,6 +27,15 @@ hub::v1::AckStatus ToProto(core::AckOutcome outcome) {
   return hub::v1::ACK_STATUS_UNSPECIFIED;
 }
 
+metrics::AckResult ToMetric(core::AckOutcome outcome) {
+  switch (outcome) {
+    case core::AckOutcome::kOk: return metrics::AckResult::kOk;
+    case core::AckOutcome::kTimeout: return metrics::AckResult::kTimeout;
+    case core::AckOutcome::kDisconnected: return metrics::AckResult::kDisconnected;
+  }
+  return metrics::AckResult::kDisconnected;
+}
+
 // How long to wait for acks: `timeout_ms`, or less when the RPC's own
 // deadline comes first. In that case the RPC ends at its deadline with
 // DEADLINE_EXCEEDED (API.md), and `cut_by_deadline` says so.
@@ -51,6 +60,25 @@ AckWait AckTimeout(const grpc::CallbackServerContext& context, uint32_t timeout_
 
 }  // namespace
 
+HubService::HubService(core::Adapter& core, SubscriptionHub& subscriptions, DrainController& drain,
+                       metrics::ApiMetrics& metrics, ServiceOptions options)
+    : core_(core),
+      subscriptions_(subscriptions),
+      drain_(drain),
+      metrics_(metrics),
+      options_(std::move(options)),
+      emit_to_metrics_(metrics.ForMethod("EmitTo")),
+      broadcast_metrics_(metrics.ForMethod("Broadcast")),
+      emit_with_ack_metrics_(metrics.ForMethod("EmitWithAck")),
+      ack_metrics_(metrics.ForMethod("Ack")),
+      subscribe_metrics_(metrics.ForMethod("Subscribe")),
+      join_rooms_metrics_(metrics.ForMethod("JoinRooms")),
+      leave_rooms_metrics_(metrics.ForMethod("LeaveRooms")),
+      disconnect_metrics_(metrics.ForMethod("DisconnectSockets")),
+      list_metrics_(metrics.ForMethod("ListSockets")),
+      publish_metrics_(metrics.ForMethod("Publish")),
+      shutdown_metrics_(metrics.ForMethod("Shutdown")) {}
+
 std::optional<grpc::Status> HubService::Admit(const grpc::CallbackServerContext& context,
                                               bool refuse_while_draining) const {
   if (auto auth = CheckBearerToken(context, options_.token); !auth.ok()) return auth;
@@ -61,7 +89,7 @@ std::optional<grpc::Status> HubService::Admit(const grpc::CallbackServerContext&
 grpc::ServerUnaryReactor* HubService::EmitTo(grpc::CallbackServerContext* context,
                                              const hub::v1::EmitToRequest* request,
                                              hub::v1::EmitResponse* response) {
-  auto call = std::make_shared<UnaryCall>(context, metrics_, "EmitTo");
+  auto call = std::make_shared<UnaryCall>(context, emit_to_metrics_);
   if (auto refused = Admit(*context, /*refuse_while_draining=*/true)) return call->Finish(*refused);
   if (request->socket_ids().empty()) {
     return call->Finish(grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "socket_ids is empty"));
@@ -73,7 +101,7 @@ grpc::ServerUnaryReactor* HubService::EmitTo(grpc::CallbackServerContext* contex
   const size_t requested = ids.size();
   auto* reactor = call->reactor();
   core_.EmitTo(std::move(ids), *std::move(emit),
-               [this, call, response, requested](core::EmitToResult result) {
+               replies_.OnGrpcThread<core::EmitToResult>([call, response, requested](core::EmitToResult result) {
                  if (result.missing.size() == requested) {
                    call->Finish(grpc::Status(grpc::StatusCode::NOT_FOUND,
                                              "none of socket_ids is connected to the namespace"));
@@ -81,16 +109,16 @@ grpc::ServerUnaryReactor* HubService::EmitTo(grpc::CallbackServerContext* contex
                  }
                  response->set_recipients(result.recipients);
                  for (auto& id : result.missing) response->add_missing_socket_ids(std::move(id));
-                 metrics_.recipients.Add({{"rpc", "EmitTo"}}).Increment(static_cast<double>(result.recipients));
+                 call->metrics().AddRecipients(result.recipients);
                  call->Finish(grpc::Status::OK);
-               });
+               }));
   return reactor;
 }
 
 grpc::ServerUnaryReactor* HubService::Broadcast(grpc::CallbackServerContext* context,
                                                 const hub::v1::BroadcastRequest* request,
                                                 hub::v1::EmitResponse* response) {
-  auto call = std::make_shared<UnaryCall>(context, metrics_, "Broadcast");
+  auto call = std::make_shared<UnaryCall>(context, broadcast_metrics_);
   if (auto refused = Admit(*context, /*refuse_while_draining=*/true)) return call->Finish(*refused);
   auto selection = ToSelection(request->selector());
   if (!selection.ok()) return call->Finish(selection.status());
@@ -99,19 +127,19 @@ grpc::ServerUnaryReactor* HubService::Broadcast(grpc::CallbackServerContext* con
 
   auto* reactor = call->reactor();
   core_.Broadcast(*std::move(selection), *std::move(emit), request->volatile_(),
-                  [this, call, response](uint64_t recipients) {
+                  replies_.OnGrpcThread<uint64_t>([this, call, response](uint64_t recipients) {
                     response->set_recipients(recipients);
-                    metrics_.recipients.Add({{"rpc", "Broadcast"}}).Increment(static_cast<double>(recipients));
+                    call->metrics().AddRecipients(recipients);
                     metrics_.RecordFanout(recipients);
                     call->Finish(grpc::Status::OK);
-                  });
+                  }));
   return reactor;
 }
 
 grpc::ServerUnaryReactor* HubService::EmitWithAck(grpc::CallbackServerContext* context,
                                                   const hub::v1::EmitWithAckRequest* request,
                                                   hub::v1::EmitWithAckResponse* response) {
-  auto call = std::make_shared<UnaryCall>(context, metrics_, "EmitWithAck");
+  auto call = std::make_shared<UnaryCall>(context, emit_with_ack_metrics_);
   if (auto refused = Admit(*context, /*refuse_while_draining=*/true)) return call->Finish(*refused);
   auto selection = ToSelection(request->selector());
   if (!selection.ok()) return call->Finish(selection.status());
@@ -122,17 +150,14 @@ grpc::ServerUnaryReactor* HubService::EmitWithAck(grpc::CallbackServerContext* c
   const auto start = std::chrono::steady_clock::now();
   auto* reactor = call->reactor();
   core_.EmitWithAck(*std::move(selection), *std::move(emit), wait.timeout,
-                    [this, call, response, start, wait](std::vector<core::AckReply> replies) {
+                    replies_.OnGrpcThread<std::vector<core::AckReply>>([this, call, response, start, wait](
+                                                                          std::vector<core::AckReply> replies) {
                       bool timed_out = false;
                       for (auto& reply : replies) {
                         timed_out |= reply.outcome == core::AckOutcome::kTimeout;
                         const double seconds =
                             std::chrono::duration<double>(reply.settled_at - start).count();
-                        metrics_.RecordAck(reply.outcome == core::AckOutcome::kOk ? "ok"
-                                           : reply.outcome == core::AckOutcome::kTimeout
-                                               ? "timeout"
-                                               : "disconnected",
-                                           seconds);
+                        metrics_.RecordAck(ToMetric(reply.outcome), seconds);
                         auto* result = response->add_results();
                         result->set_socket_id(std::move(reply.socket_id));
                         result->set_status(ToProto(reply.outcome));
@@ -148,14 +173,14 @@ grpc::ServerUnaryReactor* HubService::EmitWithAck(grpc::CallbackServerContext* c
                         return;
                       }
                       call->Finish(grpc::Status::OK);
-                    });
+                    }));
   return reactor;
 }
 
 grpc::ServerUnaryReactor* HubService::Ack(grpc::CallbackServerContext* context,
                                           const hub::v1::AckRequest* request,
                                           hub::v1::AckResponse* response) {
-  auto call = std::make_shared<UnaryCall>(context, metrics_, "Ack");
+  auto call = std::make_shared<UnaryCall>(context, ack_metrics_);
   if (auto refused = Admit(*context, /*refuse_while_draining=*/true)) return call->Finish(*refused);
   auto nsp = socketio::NormalizeNamespace(request->namespace_());
   if (!nsp.ok()) return call->Finish(nsp.status());
@@ -166,7 +191,7 @@ grpc::ServerUnaryReactor* HubService::Ack(grpc::CallbackServerContext* context,
   auto* reactor = call->reactor();
   core_.AnswerClientAck(*std::move(nsp), request->socket_id(), request->ack_id(), std::move(args),
                         std::move(attachments),
-                        [call](absl::Status status) { call->Finish(status); });
+                        replies_.OnGrpcThread<absl::Status>([call](absl::Status status) { call->Finish(status); }));
   return reactor;
 }
 
@@ -181,28 +206,28 @@ grpc::ServerWriteReactor<hub::v1::ClientEvent>* HubService::Subscribe(
     return new Refused(status);
   };
   if (auto auth = CheckBearerToken(*context, options_.token); !auth.ok()) {
-    metrics_.RecordCall("Subscribe", StatusCodeName(auth.error_code()), 0);
+    RecordCall(subscribe_metrics_, auth.error_code(), 0);
     return refuse(auth);
   }
   if (core_.draining()) {
-    metrics_.RecordCall("Subscribe", "UNAVAILABLE", 0);
+    RecordCall(subscribe_metrics_, grpc::StatusCode::UNAVAILABLE, 0);
     return refuse(kDraining);
   }
   for (const auto& nsp : request->namespaces()) {
     if (auto valid = socketio::NormalizeNamespace(nsp); !valid.ok()) {
-      metrics_.RecordCall("Subscribe", "INVALID_ARGUMENT", 0);
+      RecordCall(subscribe_metrics_, grpc::StatusCode::INVALID_ARGUMENT, 0);
       return refuse(ToGrpcStatus(valid.status()));
     }
   }
-  metrics_.RecordCall("Subscribe", "OK", 0);
+  RecordCall(subscribe_metrics_, grpc::StatusCode::OK, 0);
   return subscriptions_.Subscribe(*request);
 }
 
 grpc::ServerUnaryReactor* HubService::UpdateRooms(grpc::CallbackServerContext* context,
-                                                  const char* method,
+                                                  metrics::RpcMetrics& rpc,
                                                   const hub::v1::RoomsRequest* request,
                                                   hub::v1::RoomsResponse* response, bool join) {
-  auto call = std::make_shared<UnaryCall>(context, metrics_, method);
+  auto call = std::make_shared<UnaryCall>(context, rpc);
   if (auto refused = Admit(*context, /*refuse_while_draining=*/true)) return call->Finish(*refused);
   auto selection = ToSelection(request->selector());
   if (!selection.ok()) return call->Finish(selection.status());
@@ -212,45 +237,45 @@ grpc::ServerUnaryReactor* HubService::UpdateRooms(grpc::CallbackServerContext* c
   std::vector<std::string> rooms(request->rooms().begin(), request->rooms().end());
   auto* reactor = call->reactor();
   core_.UpdateRooms(*std::move(selection), std::move(rooms), join,
-                    [call, response](uint64_t sockets) {
+                    replies_.OnGrpcThread<uint64_t>([call, response](uint64_t sockets) {
                       response->set_sockets(sockets);
                       call->Finish(grpc::Status::OK);
-                    });
+                    }));
   return reactor;
 }
 
 grpc::ServerUnaryReactor* HubService::JoinRooms(grpc::CallbackServerContext* context,
                                                 const hub::v1::RoomsRequest* request,
                                                 hub::v1::RoomsResponse* response) {
-  return UpdateRooms(context, "JoinRooms", request, response, /*join=*/true);
+  return UpdateRooms(context, join_rooms_metrics_, request, response, /*join=*/true);
 }
 
 grpc::ServerUnaryReactor* HubService::LeaveRooms(grpc::CallbackServerContext* context,
                                                  const hub::v1::RoomsRequest* request,
                                                  hub::v1::RoomsResponse* response) {
-  return UpdateRooms(context, "LeaveRooms", request, response, /*join=*/false);
+  return UpdateRooms(context, leave_rooms_metrics_, request, response, /*join=*/false);
 }
 
 grpc::ServerUnaryReactor* HubService::DisconnectSockets(grpc::CallbackServerContext* context,
                                                         const hub::v1::DisconnectRequest* request,
                                                         hub::v1::DisconnectResponse* response) {
-  auto call = std::make_shared<UnaryCall>(context, metrics_, "DisconnectSockets");
+  auto call = std::make_shared<UnaryCall>(context, disconnect_metrics_);
   if (auto refused = Admit(*context, /*refuse_while_draining=*/true)) return call->Finish(*refused);
   auto selection = ToSelection(request->selector());
   if (!selection.ok()) return call->Finish(selection.status());
   auto* reactor = call->reactor();
   core_.Disconnect(*std::move(selection), request->close_connection(),
-                   [call, response](uint64_t sockets) {
+                   replies_.OnGrpcThread<uint64_t>([call, response](uint64_t sockets) {
                      response->set_sockets(sockets);
                      call->Finish(grpc::Status::OK);
-                   });
+                   }));
   return reactor;
 }
 
 grpc::ServerUnaryReactor* HubService::ListSockets(grpc::CallbackServerContext* context,
                                                   const hub::v1::ListSocketsRequest* request,
                                                   hub::v1::ListSocketsResponse* response) {
-  auto call = std::make_shared<UnaryCall>(context, metrics_, "ListSockets");
+  auto call = std::make_shared<UnaryCall>(context, list_metrics_);
   if (auto refused = Admit(*context, /*refuse_while_draining=*/false)) return call->Finish(*refused);
   auto selection = ToSelection(request->selector());
   if (!selection.ok()) return call->Finish(selection.status());
@@ -258,7 +283,8 @@ grpc::ServerUnaryReactor* HubService::ListSockets(grpc::CallbackServerContext* c
       request->page_size() == 0 ? kDefaultPageSize : std::min(request->page_size(), kMaxPageSize);
   auto* reactor = call->reactor();
   core_.ListSockets(*std::move(selection), page_size, request->page_token(),
-                    [call, response](absl::StatusOr<core::SocketPage> page) {
+                    replies_.OnGrpcThread<absl::StatusOr<core::SocketPage>>([call, response](
+                                                                            absl::StatusOr<core::SocketPage> page) {
                       if (!page.ok()) {
                         call->Finish(page.status());
                         return;
@@ -275,25 +301,27 @@ grpc::ServerUnaryReactor* HubService::ListSockets(grpc::CallbackServerContext* c
                       }
                       response->set_next_page_token(std::move(page->next_page_token));
                       call->Finish(grpc::Status::OK);
-                    });
+                    }));
   return reactor;
 }
 
 grpc::ServerReadReactor<hub::v1::PublishRequest>* HubService::Publish(
     grpc::CallbackServerContext* context, hub::v1::PublishResponse* response) {
-  return new PublishStream(context, core_, metrics_, response, options_.token,
+  return new PublishStream(context, core_, metrics_, publish_metrics_, replies_, response, options_.token,
                            options_.publish_max_in_flight);
 }
 
 grpc::ServerUnaryReactor* HubService::Shutdown(grpc::CallbackServerContext* context,
                                                const hub::v1::ShutdownRequest* request,
                                                hub::v1::ShutdownResponse* response) {
-  auto call = std::make_shared<UnaryCall>(context, metrics_, "Shutdown");
+  auto call = std::make_shared<UnaryCall>(context, shutdown_metrics_);
   const std::string& token = options_.shutdown_token.empty() ? options_.token : options_.shutdown_token;
   if (auto auth = CheckBearerToken(*context, token); !auth.ok()) return call->Finish(auth);
   auto* reactor = call->reactor();
   drain_.RequestFromRpc(std::chrono::milliseconds(request->grace_period_ms()),
                         request->reason().empty() ? "Shutdown RPC" : request->reason(),
+                        // On the main thread, once the drain is done (not a shard):
+                        // finished there, before the server is shut down and freed.
                         [call, response](uint64_t sockets) {
                           response->set_sockets_disconnected(sockets);
                           call->Finish(grpc::Status::OK);

@@ -1,12 +1,14 @@
 // hub.v1.Hub over the gRPC callback API: validates each request, turns it
 // into a core command (posted to the shards) and completes the RPC when the
-// shards have answered. No RPC thread ever waits on a shard.
+// shards have answered. No RPC thread ever waits on a shard, and no shard
+// runs gRPC: answers go back to a gRPC thread through the ReplyQueue.
 #pragma once
 
 #include <optional>
 #include <string>
 
 #include "hub/api/drain_controller.h"
+#include "hub/api/reply_queue.h"
 #include "hub/api/subscription_hub.h"
 #include "hub/core/adapter.h"
 #include "hub/v1/hub.grpc.pb.h"
@@ -23,12 +25,7 @@ struct ServiceOptions {
 class HubService final : public hub::v1::Hub::CallbackService {
  public:
   HubService(core::Adapter& core, SubscriptionHub& subscriptions, DrainController& drain,
-             metrics::ApiMetrics& metrics, ServiceOptions options)
-      : core_(core),
-        subscriptions_(subscriptions),
-        drain_(drain),
-        metrics_(metrics),
-        options_(std::move(options)) {}
+             metrics::ApiMetrics& metrics, ServiceOptions options);
 
   grpc::ServerUnaryReactor* EmitTo(grpc::CallbackServerContext* context,
                                    const hub::v1::EmitToRequest* request,
@@ -62,12 +59,16 @@ class HubService final : public hub::v1::Hub::CallbackService {
                                      const hub::v1::ShutdownRequest* request,
                                      hub::v1::ShutdownResponse* response) override;
 
+  // Call after grpc::Server::Wait, before the server is freed: returns once
+  // the gRPC threads that finished calls for this service are done with them.
+  void AwaitReplies() { replies_.AwaitIdle(); }
+
  private:
   // The checks every call starts with: the bearer token, and (for calls
   // that emit or change state) the drain. An error status refuses the call.
   std::optional<grpc::Status> Admit(const grpc::CallbackServerContext& context,
                                     bool refuse_while_draining) const;
-  grpc::ServerUnaryReactor* UpdateRooms(grpc::CallbackServerContext* context, const char* method,
+  grpc::ServerUnaryReactor* UpdateRooms(grpc::CallbackServerContext* context, metrics::RpcMetrics& rpc,
                                         const hub::v1::RoomsRequest* request,
                                         hub::v1::RoomsResponse* response, bool join);
 
@@ -76,6 +77,19 @@ class HubService final : public hub::v1::Hub::CallbackService {
   DrainController& drain_;
   metrics::ApiMetrics& metrics_;
   const ServiceOptions options_;
+  ReplyQueue replies_;
+  // Each method's metrics, looked up once.
+  metrics::RpcMetrics& emit_to_metrics_;
+  metrics::RpcMetrics& broadcast_metrics_;
+  metrics::RpcMetrics& emit_with_ack_metrics_;
+  metrics::RpcMetrics& ack_metrics_;
+  metrics::RpcMetrics& subscribe_metrics_;
+  metrics::RpcMetrics& join_rooms_metrics_;
+  metrics::RpcMetrics& leave_rooms_metrics_;
+  metrics::RpcMetrics& disconnect_metrics_;
+  metrics::RpcMetrics& list_metrics_;
+  metrics::RpcMetrics& publish_metrics_;
+  metrics::RpcMetrics& shutdown_metrics_;
 };
 
 }  // namespace hub::api

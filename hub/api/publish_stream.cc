@@ -1,16 +1,20 @@
 #include "hub/api/publish_stream.h"
 
 #include "hub/api/request_checks.h"
-#include "hub/base/strings.h"
 #include "hub/api/status.h"
+#include "hub/api/unary_call.h"
+#include "hub/base/strings.h"
 
 namespace hub::api {
 
 PublishStream::PublishStream(grpc::CallbackServerContext* context, core::Adapter& core,
-                             metrics::ApiMetrics& metrics, hub::v1::PublishResponse* response,
+                             metrics::ApiMetrics& metrics, metrics::RpcMetrics& rpc_metrics,
+                             ReplyQueue& replies, hub::v1::PublishResponse* response,
                              const std::string& token, size_t max_in_flight)
     : core_(core),
       metrics_(metrics),
+      rpc_metrics_(rpc_metrics),
+      replies_(replies),
       response_(response),
       max_in_flight_(max_in_flight),
       start_(std::chrono::steady_clock::now()) {
@@ -18,16 +22,17 @@ PublishStream::PublishStream(grpc::CallbackServerContext* context, core::Adapter
   // here is only sent once gRPC binds the reactor.
   if (auto auth = CheckBearerToken(*context, token); !auth.ok()) {
     finished_ = true;
-    metrics_.RecordCall("Publish", StatusCodeName(auth.error_code()), 0);
+    RecordCall(rpc_metrics_, auth.error_code(), 0);
     Finish(auth);
     return;
   }
   if (core_.draining()) {
     finished_ = true;
-    metrics_.RecordCall("Publish", "UNAVAILABLE", 0);
+    RecordCall(rpc_metrics_, grpc::StatusCode::UNAVAILABLE, 0);
     Finish(grpc::Status(grpc::StatusCode::UNAVAILABLE, "hub is draining"));
     return;
   }
+  emits_ = core_.OpenEmitStream([this](const core::StreamReport& report) { OnDelivered(report); });
   reading_ = true;
   StartRead(&request_);
 }
@@ -60,6 +65,7 @@ bool PublishStream::Dispatch(const hub::v1::PublishRequest& request) {
     Reject("hub is draining");
     return false;
   }
+  core::StreamEmit item;
   if (request.has_emit_to()) {
     const auto& emit = request.emit_to();
     if (emit.socket_ids().empty()) {
@@ -71,18 +77,9 @@ bool PublishStream::Dispatch(const hub::v1::PublishRequest& request) {
       Reject(ToStd(encoded.status().message()));
       return false;
     }
-    ++in_flight_;
-    ++accepted_;
-    const size_t requested = static_cast<size_t>(emit.socket_ids().size());
-    core_.EmitTo({emit.socket_ids().begin(), emit.socket_ids().end()}, *std::move(encoded),
-                 [this, requested](core::EmitToResult result) {
-                   // As unary EmitTo's NOT_FOUND: nobody to deliver to.
-                   const bool nobody = result.missing.size() == requested;
-                   OnDelivered(result.recipients, nobody);
-                 });
-    return true;
-  }
-  if (request.has_broadcast()) {
+    item.emit = *std::move(encoded);
+    item.socket_ids.assign(emit.socket_ids().begin(), emit.socket_ids().end());
+  } else if (request.has_broadcast()) {
     const auto& broadcast = request.broadcast();
     auto selection = ToSelection(broadcast.selector());
     if (!selection.ok()) {
@@ -94,17 +91,17 @@ bool PublishStream::Dispatch(const hub::v1::PublishRequest& request) {
       Reject(ToStd(encoded.status().message()));
       return false;
     }
-    ++in_flight_;
-    ++accepted_;
-    core_.Broadcast(*std::move(selection), *std::move(encoded), broadcast.volatile_(),
-                    [this](uint64_t recipients) {
-                      metrics_.RecordFanout(recipients);
-                      OnDelivered(recipients, /*rejected=*/false);
-                    });
-    return true;
+    item.emit = *std::move(encoded);
+    item.selection = *std::move(selection);
+    item.is_volatile = broadcast.volatile_();
+  } else {
+    Reject("PublishRequest holds neither emit_to nor broadcast");
+    return false;
   }
-  Reject("PublishRequest holds neither emit_to nor broadcast");
-  return false;
+  ++in_flight_;
+  ++accepted_;
+  emits_->Push(std::move(item));
+  return true;
 }
 
 void PublishStream::Reject(std::string_view reason) {
@@ -112,25 +109,34 @@ void PublishStream::Reject(std::string_view reason) {
   if (first_error_.empty()) first_error_ = std::string(reason);
 }
 
-void PublishStream::OnDelivered(uint64_t recipients, bool rejected) {
+void PublishStream::OnDelivered(const core::StreamReport& report) {
+  for (uint64_t fanout : report.broadcast_fanouts) metrics_.RecordFanout(fanout);
+  bool resume = false;
   bool finish = false;
   {
     std::lock_guard lock(mu_);
-    --in_flight_;
-    recipients_ += recipients;
-    if (rejected) {
+    in_flight_ -= report.emits;
+    recipients_ += report.recipients;
+    for (uint64_t i = 0; i < report.unreached; ++i) {
+      // As unary EmitTo's NOT_FOUND: nobody to deliver to.
       --accepted_;
       Reject("none of emit_to.socket_ids is connected to the namespace");
     }
     if (paused_ && !input_done_ && in_flight_ < max_in_flight_ / 2 + 1) {
       paused_ = false;
-      reading_ = true;
-      StartRead(&request_);
+      reading_ = true;  // from here on, the stream cannot finish before that read ends
+      resume = true;
     } else {
       finish = MaybeFinishLocked();
     }
   }
-  if (finish) Finish(grpc::Status::OK);
+  // This may be a shard thread: the read and the Finish go to a gRPC thread.
+  // Once the task is queued it may end the stream: nothing is touched after.
+  if (resume) {
+    replies_.Run([this] { StartRead(&request_); });
+  } else if (finish) {
+    replies_.Run([this] { Finish(grpc::Status::OK); });
+  }
 }
 
 bool PublishStream::MaybeFinishLocked() {
@@ -140,9 +146,9 @@ bool PublishStream::MaybeFinishLocked() {
   response_->set_rejected(rejected_);
   response_->set_recipients(recipients_);
   response_->set_first_error(first_error_);
-  metrics_.recipients.Add({{"rpc", "Publish"}}).Increment(static_cast<double>(recipients_));
-  metrics_.RecordCall("Publish", "OK",
-                      std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count());
+  rpc_metrics_.AddRecipients(recipients_);
+  RecordCall(rpc_metrics_, grpc::StatusCode::OK,
+             std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count());
   return true;
 }
 
@@ -158,7 +164,7 @@ void PublishStream::OnCancel() {
 }
 
 void PublishStream::OnDone() {
-  // Every delivery callback has finished (Finish waits for in_flight_ == 0).
+  // Every delivery report has returned (Finish waits for in_flight_ == 0).
   // Taking the lock once orders their writes before the delete in a way
   // ThreadSanitizer can see: gRPC's own ordering lives in uninstrumented code.
   { std::lock_guard lock(mu_); }

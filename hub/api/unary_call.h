@@ -10,28 +10,34 @@
 
 namespace hub::api {
 
+// Counts one finished call of `rpc`'s method with `code`.
+inline void RecordCall(metrics::RpcMetrics& rpc, grpc::StatusCode code, double seconds) {
+  rpc.RecordCall(static_cast<int>(code), StatusCodeName(code), seconds);
+}
+
 class UnaryCall {
  public:
-  UnaryCall(grpc::CallbackServerContext* context, metrics::ApiMetrics& metrics, const char* method)
+  UnaryCall(grpc::CallbackServerContext* context, metrics::RpcMetrics& metrics)
       : reactor_(context->DefaultReactor()),
         metrics_(metrics),
-        method_(method),
         start_(std::chrono::steady_clock::now()) {}
 
+  // Call it on a gRPC thread: from the handler itself, or through
+  // ReplyQueue when the result comes from the core.
   grpc::ServerUnaryReactor* Finish(const grpc::Status& status) {
     const double seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
-    metrics_.RecordCall(method_, StatusCodeName(status.error_code()), seconds);
+    RecordCall(metrics_, status.error_code(), seconds);
     reactor_->Finish(status);
     return reactor_;
   }
   grpc::ServerUnaryReactor* Finish(const absl::Status& status) { return Finish(ToGrpcStatus(status)); }
   grpc::ServerUnaryReactor* reactor() const { return reactor_; }
+  metrics::RpcMetrics& metrics() const { return metrics_; }
 
  private:
   grpc::ServerUnaryReactor* reactor_;
-  metrics::ApiMetrics& metrics_;
-  const char* method_;
+  metrics::RpcMetrics& metrics_;
   std::chrono::steady_clock::time_point start_;
 };
 

@@ -71,6 +71,9 @@ struct SocketPage {
   std::string next_page_token;  // empty on the last page
 };
 
+class EmitStream;  // emit_stream.h
+struct StreamReport;
+
 // Every `done` may run on any thread, exactly once.
 class Adapter {
  public:
@@ -80,6 +83,11 @@ class Adapter {
                       std::function<void(EmitToResult)> done) = 0;
   virtual void Broadcast(Selection selection, SharedEmit emit, bool is_volatile,
                          std::function<void(uint64_t recipients)> done) = 0;
+  // An ordered stream of EmitTo and Broadcast emits (the Publish RPC), each
+  // socket receiving them in push order. By default each emit is one
+  // EmitTo/Broadcast call; the local hub batches them per shard.
+  virtual std::shared_ptr<EmitStream> OpenEmitStream(
+      std::function<void(const StreamReport&)> on_report);
 
   // A fresh ack id for EmitWithAck, unique wherever the emit goes.
   virtual uint64_t NextAckId() = 0;

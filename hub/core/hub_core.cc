@@ -92,10 +92,48 @@ void HubCore::ForEachShard(std::function<Result(Shard&)> task,
   }
 }
 
+std::shared_ptr<EmitStream> HubCore::OpenEmitStream(EmitStream::OnReport on_report) {
+  return std::make_shared<BatchedEmitStream>(static_cast<ShardDelivery&>(*this), std::move(on_report));
+}
+
+void HubCore::PostToShard(size_t shard, std::function<void()> task) {
+  shards_[shard]->Post(std::move(task));
+}
+
+EmitToResult HubCore::EmitToOnShard(size_t shard, const Emit& emit, std::vector<std::string>& ids) {
+  LocalRegistry& registry = shards_[shard]->registry();
+  EmitToResult result;
+  for (auto& id : ids) {
+    socketio::Socket* socket = registry.Find(id);
+    if (socket == nullptr || socket->nsp() != emit.nsp) {
+      result.missing.push_back(std::move(id));
+      continue;
+    }
+    if (socket->Send(*emit.packet)) ++result.recipients;
+  }
+  return result;
+}
+
+uint64_t HubCore::BroadcastOnShard(size_t shard_index, const Selection& selection, const Emit& emit,
+                                   bool is_volatile) {
+  Shard& shard = *shards_[shard_index];
+  uint64_t recipients = 0;
+  // Select returns a copy: a send may close a slow client, which edits the index.
+  const std::vector<socketio::Socket*> sockets = shard.registry().Select(selection);
+  for (size_t i = 0; i < sockets.size(); ++i) {
+    socketio::PrefetchFanOut(sockets, i);
+    socketio::Socket* socket = sockets[i];
+    if (is_volatile && !socket->CanSendNow()) {
+      shard.stats().frames_dropped[static_cast<size_t>(metrics::DropReason::kVolatile)].Add();
+      continue;
+    }
+    if (socket->Send(*emit.packet)) ++recipients;
+  }
+  return recipients;
+}
+
 void HubCore::EmitTo(std::vector<std::string> socket_ids, SharedEmit emit,
                      std::function<void(EmitToResult)> done) {
-  const std::string& nsp = emit->nsp;
-  const SharedPacket packet = emit->packet;
   // Route each id to the shard that issued it; ids no shard issued are missing.
   std::vector<std::vector<std::string>> per_shard(shards_.size());
   EmitToResult unroutable;
@@ -115,6 +153,17 @@ void HubCore::EmitTo(std::vector<std::string> socket_ids, SharedEmit emit,
     done(std::move(unroutable));
     return;
   }
+  if (involved.size() == 1) {
+    // The usual case (one socket id): no gathering.
+    const size_t shard = involved[0];
+    PostToShard(shard, [this, shard, emit = std::move(emit), ids = std::move(per_shard[shard]),
+                        unroutable = std::move(unroutable), done = std::move(done)]() mutable {
+      EmitToResult result = EmitToOnShard(shard, *emit, ids);
+      for (auto& id : unroutable.missing) result.missing.push_back(std::move(id));
+      done(std::move(result));
+    });
+    return;
+  }
   auto gather = Gather<EmitToResult>::Create(
       involved.size(), [unroutable = std::move(unroutable), done = std::move(done)](
                            std::vector<EmitToResult>& results) mutable {
@@ -126,48 +175,26 @@ void HubCore::EmitTo(std::vector<std::string> socket_ids, SharedEmit emit,
         done(std::move(total));
       });
   for (size_t slot = 0; slot < involved.size(); ++slot) {
-    Shard* shard = shards_[involved[slot]].get();
-    shard->Post([shard, slot, gather, packet, nsp,
-                 ids = std::move(per_shard[involved[slot]])]() mutable {
-      EmitToResult result;
-      for (auto& id : ids) {
-        socketio::Socket* socket = shard->registry().Find(id);
-        if (socket == nullptr || socket->nsp() != nsp) {
-          result.missing.push_back(std::move(id));
-          continue;
-        }
-        if (socket->Send(*packet)) ++result.recipients;
-      }
-      gather->Complete(slot, std::move(result));
+    const size_t shard = involved[slot];
+    PostToShard(shard, [this, shard, slot, gather, emit, ids = std::move(per_shard[shard])]() mutable {
+      gather->Complete(slot, EmitToOnShard(shard, *emit, ids));
     });
   }
 }
 
 void HubCore::Broadcast(Selection selection, SharedEmit emit, bool is_volatile,
                         std::function<void(uint64_t)> done) {
-  const SharedPacket packet = emit->packet;
   auto shared_selection = std::make_shared<const Selection>(std::move(selection));
-  ForEachShard<uint64_t>(
-      [shared_selection, packet, is_volatile](Shard& shard) {
-        uint64_t recipients = 0;
-        // Select returns a copy: a send may close a slow client, which edits the index.
-        const std::vector<socketio::Socket*> sockets = shard.registry().Select(*shared_selection);
-        for (size_t i = 0; i < sockets.size(); ++i) {
-          socketio::PrefetchFanOut(sockets, i);
-          socketio::Socket* socket = sockets[i];
-          if (is_volatile && !socket->CanSendNow()) {
-            shard.stats().frames_dropped[static_cast<size_t>(metrics::DropReason::kVolatile)].Add();
-            continue;
-          }
-          if (socket->Send(*packet)) ++recipients;
-        }
-        return recipients;
-      },
-      [done = std::move(done)](std::vector<uint64_t>& counts) {
-        uint64_t total = 0;
-        for (uint64_t count : counts) total += count;
-        done(total);
-      });
+  auto gather = Gather<uint64_t>::Create(shards_.size(), [done = std::move(done)](std::vector<uint64_t>& counts) {
+    uint64_t total = 0;
+    for (uint64_t count : counts) total += count;
+    done(total);
+  });
+  for (size_t shard = 0; shard < shards_.size(); ++shard) {
+    PostToShard(shard, [this, shard, gather, shared_selection, emit, is_volatile] {
+      gather->Complete(shard, BroadcastOnShard(shard, *shared_selection, *emit, is_volatile));
+    });
+  }
 }
 
 namespace {

@@ -15,6 +15,7 @@
 #include "hub/config/config.h"
 #include "hub/core/ack_table.h"
 #include "hub/core/adapter.h"
+#include "hub/core/batched_emit_stream.h"
 #include "hub/core/client_event.h"
 #include "hub/core/selection.h"
 #include "hub/core/shard.h"
@@ -26,7 +27,7 @@ namespace hub::core {
 
 
 // The sockets of this process, sharded; the local Adapter.
-class HubCore : public Adapter {
+class HubCore : public Adapter, private ShardDelivery {
  public:
   HubCore(const Config& config, metrics::Metrics& metrics, ClientEventSink& sink);
   ~HubCore();
@@ -40,6 +41,8 @@ class HubCore : public Adapter {
               std::function<void(EmitToResult)> done) override;
   void Broadcast(Selection selection, SharedEmit emit, bool is_volatile,
                  std::function<void(uint64_t recipients)> done) override;
+  // Batched per shard (batched_emit_stream.h).
+  std::shared_ptr<EmitStream> OpenEmitStream(EmitStream::OnReport on_report) override;
   // One packet carrying the id is shared by every local recipient.
   uint64_t NextAckId() override { return next_ack_id_.fetch_add(1, std::memory_order_relaxed); }
   void EmitWithAck(Selection selection, SharedEmit emit, std::chrono::milliseconds timeout,
@@ -84,6 +87,13 @@ class HubCore : public Adapter {
   int shard_count() const { return static_cast<int>(shards_.size()); }
 
  private:
+  // --- ShardDelivery: what every emit does on one shard. ---
+  size_t shards() const override { return shards_.size(); }
+  void PostToShard(size_t shard, std::function<void()> task) override;
+  EmitToResult EmitToOnShard(size_t shard, const Emit& emit, std::vector<std::string>& ids) override;
+  uint64_t BroadcastOnShard(size_t shard, const Selection& selection, const Emit& emit,
+                            bool is_volatile) override;
+
   struct ListState;
   void ListFrom(std::shared_ptr<ListState> state, size_t shard, std::string after_id);
   // Runs `task(shard)` on every shard; `done` gets the per-shard results.

@@ -35,6 +35,7 @@ import {
   metric,
   parsed,
   placeholder,
+  publish,
   settle,
   statusName,
   texts,
@@ -45,25 +46,6 @@ const isConnected = (id) => (e) => e.kind === 'connected' && e.socket_id === id;
 const isDisconnected = (id) => (e) => e.kind === 'disconnected' && e.socket_id === id;
 const isEvent = (id, name) => (e) => e.kind === 'event' && e.socket_id === id && e.event.payload.event === name;
 const { status } = grpc;
-
-/** Writes every request to a Publish stream (respecting backpressure); resolves with the response. */
-function publish(api, requests, { metadata = new grpc.Metadata(), timeoutMs = 30_000 } = {}) {
-  return new Promise((resolve, reject) => {
-    const stream = api.client.Publish(metadata, { deadline: Date.now() + timeoutMs }, (err, res) => (err ? reject(err) : resolve(res)));
-    stream.on('error', () => {}); // the callback reports it
-    let i = 0;
-    const pump = () => {
-      while (i < requests.length) {
-        if (!stream.write(requests[i++])) {
-          stream.once('drain', pump);
-          return;
-        }
-      }
-      stream.end();
-    };
-    pump();
-  });
-}
 
 describe('hub.v1.Hub RPCs', { timeout: 180_000 }, () => {
   let hub;

@@ -157,6 +157,25 @@ export function expectConnectError(socket, timeoutMs = 5000) {
   });
 }
 
+/** Writes every request to a Publish stream (respecting backpressure); resolves with the response. */
+export function publish(api, requests, { metadata = new grpc.Metadata(), timeoutMs = 30_000 } = {}) {
+  return new Promise((resolve, reject) => {
+    const stream = api.client.Publish(metadata, { deadline: Date.now() + timeoutMs }, (err, res) => (err ? reject(err) : resolve(res)));
+    stream.on('error', () => {}); // the callback reports it
+    let i = 0;
+    const pump = () => {
+      while (i < requests.length) {
+        if (!stream.write(requests[i++])) {
+          stream.once('drain', pump);
+          return;
+        }
+      }
+      stream.end();
+    };
+    pump();
+  });
+}
+
 /** Records every `event` a socket receives (args arrays). */
 export function collect(socket, event) {
   const got = [];

@@ -8,7 +8,8 @@
 #   tests/bench/run.sh --quick    # fewer rates, shorter steps, about 2 minutes
 #   tests/bench/run.sh --cluster  # also one hub vs two replicas on Redis
 #                                 # (cluster.sh, one run, about 15 s more)
-#   tests/bench/run.sh --overload # only the overload scenarios (slow readers), ~40 s
+#   tests/bench/run.sh --overload # only the overload scenarios (slow readers), with
+#                                 # a baseline where every client reads, ~70 s
 #   HUB_BENCH_BUILD=/work/build-bench HUB_BENCH_OUT=dir tests/bench/run.sh
 set -euo pipefail
 
@@ -82,9 +83,10 @@ fi
 # clients announce an Internet MSS (1460), with which the server's kernel
 # buffers ~1 MB per connection instead of loopback's 4 MB. At 1000 clients
 # one core could not send each of them 2000 frames/s.
-# HUB_BENCH_OVERLOAD_S lengthens it: the hub's memory should not follow.
-OVERLOAD=(--scenario overload --clients 200 --stall_fraction 0.1 --payload 1000 --broadcasts_per_s 2000
-  --seconds "${HUB_BENCH_OVERLOAD_S:-8}" --stall_mss 1460)
+# HUB_BENCH_OVERLOAD_S lengthens it (the hub's memory should not follow),
+# HUB_BENCH_OVERLOAD_RATE changes the rate (the reference keeps up at 500/s).
+OVERLOAD=(--scenario overload --clients 200 --stall_fraction 0.1 --payload 1000
+  --broadcasts_per_s "${HUB_BENCH_OVERLOAD_RATE:-2000}" --seconds "${HUB_BENCH_OVERLOAD_S:-8}" --stall_mss 1460)
 FRAME_BYTES=103  # the WebSocket frame of the 100-byte bench packet: 2 + "4" + 100
 # Receivers collect every millisecond instead of sleeping in epoll_wait, so no
 # send() pays a cross-core wake-up (remote browsers never cost the server one)
@@ -148,6 +150,10 @@ overload() {  # $1 = hub | ref
   # connection, then the slow client is disconnected.
   HUB_QUEUE=()
   scenario "$1" overload "${OVERLOAD[@]}"
+  if [[ $MODE == overload ]]; then
+    # The same load with every client reading: what the stalled ones add.
+    scenario "$1" overload_nostall "${OVERLOAD[@]}" --stall_fraction 0
+  fi
   HUB_QUEUE=("${RAMP_QUEUE[@]}")
 }
 

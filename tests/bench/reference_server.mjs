@@ -57,12 +57,18 @@ function runPattern(params, res) {
   let cursor = Number(params.get("cursor"));
   const start = process.hrtime.bigint();
   let sent = 0;
+  const giveUpNs = start + BigInt(Math.round(seconds * 1.5e9));
+  let late = false;
   const tick = () => {
     const elapsed = Number(process.hrtime.bigint() - start) / 1e9;
-    // Give up once half a step late, as the gRPC trigger does.
-    const late = elapsed > seconds * 1.5;
     const due = Math.min(total, Math.floor(elapsed * rate) + 1);
-    for (; sent < due && !late; ++sent) {
+    for (; sent < due; ++sent) {
+      // Give up once half a step late, as the gRPC trigger does; checked per
+      // broadcast, since one tick's backlog can take seconds to emit.
+      if (process.hrtime.bigint() > giveUpNs) {
+        late = true;
+        break;
+      }
       const group = rooms ? cursor % roomCount : 0;
       ++cursor;
       const seq = nextSeq(group);

@@ -3,10 +3,13 @@
 // same run, and each issue-8 target. With several files, every figure is the
 // median over the runs.
 //
-//   node tests/bench/report.mjs results.txt [more runs...]
+//   node tests/bench/report.mjs [--only overload] results.txt [more runs...]
 import fs from "node:fs";
 
-const runs = process.argv.slice(2).map((file) =>
+const args = process.argv.slice(2);
+// --only overload: just the overload rows (for runs of that scenario alone).
+const only = args[0] === "--only" ? args.splice(0, 2)[1] : "";
+const runs = args.map((file) =>
   fs.readFileSync(file, "utf8").split("\n").filter(Boolean).map((line) => {
     const kind = line.split(" ", 1)[0];
     const fields = {};
@@ -114,6 +117,40 @@ rows.push(["polling 1k: which side saturated", text("result", { scenario: "polli
 row("polling 1k: server CPU ns/delivery at max", "result", { scenario: "polling1k" }, "srv_cpu_ns_at_max");
 row("polling 1k: p99 µs at half of max", "result", { scenario: "polling1k" }, "half_p99_us");
 
+// Overload: some clients stop reading (run.sh OVERLOAD). Readers must lose
+// nothing; the server's memory and what became of the stalled clients.
+const overloadRows = [];
+{
+  const where = { scenario: "overload" };
+  const before = rows.length;
+  row("overload: server RSS before (MB)", "result", where, "srv_rss_before_mb", { digits: 1 });
+  row("overload: server RSS peak (MB)", "result", where, "srv_rss_peak_mb", { digits: 1, target: "bounded" });
+  row("overload: server RSS at the end, after the drain (MB)", "result", where, "srv_rss_final_mb", { digits: 1 });
+  const nostall = { scenario: "overload_nostall" };
+  row("same load, no client stalled (--overload only): RSS peak (MB)", "result", nostall, "srv_rss_peak_mb", { digits: 1 });
+  row("same load, no client stalled: readers' p99 µs", "result", nostall, "p99_us");
+  row("same load, no client stalled: readers' lost", "result", nostall, "lost");
+  row("overload: broadcasts emitted", "result", where, "broadcasts");
+  row("overload: readers' deliveries/s", "result", where, "reader_delivered_per_s");
+  row("overload: readers' p99 µs", "result", where, "p99_us");
+  row("overload: readers' lost", "result", where, "lost", { target: "0" });
+  row("overload: readers' duplicated", "result", where, "dup", { target: "0" });
+  row("overload: stalled clients closed", "result", where, "stalled_closed");
+  row("overload: stalled clients that got everything", "result", where, "stalled_complete");
+  row("overload: deliveries the stalled clients missed (dropped or after their close)", "result", where, "stalled_missing");
+  row("overload: hub frames dropped (slow_client)", "result", where, "dropped_slow_client", { target: "counted" });
+  row("overload: hub disconnects (forced close)", "result", where, "disconnects_forced_close");
+  const drop = { scenario: "overload_drop" };
+  row("overload, hub --outbound_overflow drop: RSS peak (MB)", "result", drop, "srv_rss_peak_mb", { digits: 1 });
+  row("overload, drop: readers' lost", "result", drop, "lost", { target: "0" });
+  row("overload, drop: readers' duplicated", "result", drop, "dup", { target: "0" });
+  row("overload, drop: stalled clients closed", "result", drop, "stalled_closed");
+  row("overload, drop: stalled clients still open, with gaps", "result", drop, "stalled_open_short");
+  row("overload, drop: deliveries the stalled clients missed", "result", drop, "stalled_missing");
+  row("overload, drop: hub frames dropped (queue_full)", "result", drop, "dropped_queue_full", { target: "= missed" });
+  overloadRows.push(...rows.slice(before));
+}
+
 // Loss over every scenario (sum of lost + duplicated deliveries).
 const lossOf = (server) => median(runs.map((lines) => lines
   .filter((l) => (l.kind === "step" || l.kind === "half" || (l.kind === "result" && l.fields.received !== undefined)) && l.fields.server === server)
@@ -122,6 +159,14 @@ rows.push(["lost + duplicated deliveries (all scenarios)", fmt(lossOf("hub")), f
 
 const out = [];
 out.push(`runs: ${runs.length} (figures are medians)  ${text("machine", {}, "cpu")}  kernel ${text("machine", {}, "kernel")}`);
+if (only === "overload") {
+  out.push("");
+  out.push("| scenario | hub | reference | hub/ref | | target |");
+  out.push("| --- | ---: | ---: | ---: | ---: | --- |");
+  for (const r of overloadRows) out.push(`| ${r.join(" | ")} |`);
+  console.log(out.join("\n"));
+  process.exit(0);
+}
 out.push("");
 out.push("send() floor, ns of sender CPU per frame (before / after the servers):");
 for (const f of floors) out.push(`  ${f.s} sockets × ${f.f} frame(s)/send: ${fmt(f.before)} / ${fmt(f.after)}`);

@@ -92,6 +92,16 @@ void ClientPool::CloseAll() {
   connecting_ = 0;
 }
 
+void ClientPool::Resume(Client& c) {
+  c.stalled = false;
+  if (c.fd < 0) return;
+  OnWritable(c);
+  // OnReadable stops at a short read, trusting the next edge to report what
+  // comes later; an end of stream that came while stalled has no edge left.
+  char probe;
+  while (c.fd >= 0 && recv(c.fd, &probe, 1, MSG_PEEK | MSG_DONTWAIT) >= 0) OnReadable(c);
+}
+
 void ClientPool::StartConnect(Client& c) {
   c.connect_started_ns = MonotonicNs();
   c.fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
@@ -104,6 +114,11 @@ void ClientPool::StartConnect(Client& c) {
   // own ephemeral range.
   setsockopt(c.fd, IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, &one, sizeof(one));
   setsockopt(c.fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+  if (options_.max_segment) {
+    if (const int bytes = options_.max_segment(c.index); bytes > 0) {
+      setsockopt(c.fd, IPPROTO_TCP, TCP_MAXSEG, &bytes, sizeof(bytes));
+    }
+  }
   sockaddr_in source{};
   source.sin_family = AF_INET;
   source.sin_addr.s_addr = htonl(0x7f000001u + c.index % static_cast<uint32_t>(options_.source_addresses));
@@ -152,7 +167,7 @@ void ClientPool::Poll(int timeout_ms) {
 }
 
 void ClientPool::OnEvent(Client& c, uint32_t events) {
-  if (c.fd < 0) return;
+  if (c.fd < 0 || c.stalled) return;
   if (events & EPOLLOUT) OnWritable(c);
   if (c.fd >= 0 && (events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR))) OnReadable(c);
 }

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -27,6 +28,11 @@ struct PoolOptions {
   // frame (remote browsers never cost it one), and each recv() takes many
   // frames. Latency figures include up to one interval.
   int read_interval_us = 0;
+  // TCP_MAXSEG for client `index`, set before connecting so that the SYN
+  // announces it; 0 or no function: the loopback's 65483. The server's kernel
+  // sizes its send buffer from the peer's MSS: 4 MB on loopback, ~100 KB for
+  // an Internet client's 1460.
+  std::function<int(uint32_t index)> max_segment;
 };
 
 struct Client {
@@ -40,6 +46,7 @@ struct Client {
   bool ready = false;      // CONNECT acknowledged by the server
   bool pong_owed = false;  // polling: answer "2" before the next GET
   bool joining = false;    // polling: the POSTed "40" is not answered yet
+  bool stalled = false;    // reads nothing (a client that stopped reading), see ClientPool::Stall
   uint8_t sid_len = 0;     // Socket.IO socket id (from the CONNECT reply)
   uint8_t eio_sid_len = 0;
   uint32_t index = 0;
@@ -84,6 +91,13 @@ class ClientPool {
   void Poll(int timeout_ms);
   // Closes every connection.
   void CloseAll();
+  // Stops reading from a client: what the server sends piles up in the
+  // socket buffers and then in the server, as with a browser tab that hangs.
+  // Nothing is sent either (pings go unanswered).
+  void Stall(Client& c) { c.stalled = true; }
+  // Reads again: takes whatever is waiting at once (the edge-triggered
+  // wake-ups it slept through are gone).
+  void Resume(Client& c);
 
   int ready() const { return ready_; }
   int failed() const { return failed_; }

@@ -17,8 +17,7 @@ class InprocTrigger : public GrpcTrigger {
   uint64_t Run(const Pattern& pattern) override;
 
  private:
-  std::string control_host_;
-  uint16_t control_port_ = 0;
+  std::string control_;  // host:port
 };
 
 }  // namespace bench

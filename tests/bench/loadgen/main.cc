@@ -4,6 +4,7 @@
 #include <cstdio>
 
 #include "options.h"
+#include "overload.h"
 #include "scenarios.h"
 
 int main(int argc, char** argv) {
@@ -15,6 +16,7 @@ int main(int argc, char** argv) {
   if (o.scenario == "connect") return bench::RunConnect(o);
   if (o.scenario == "broadcast" || o.scenario == "rooms") return bench::RunBroadcast(o);
   if (o.scenario == "emitto" || o.scenario == "publish") return bench::RunEmitFlood(o);
+  if (o.scenario == "overload") return bench::RunOverload(o);
   std::fprintf(stderr, "unknown --scenario %s\n", o.scenario.c_str());
   return 2;
 }

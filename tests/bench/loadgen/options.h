@@ -10,12 +10,13 @@ namespace bench {
 
 struct Options {
   std::string server = "hub";    // label in the output
-  std::string scenario = "connect";  // connect | broadcast | rooms | emitto | publish
+  std::string scenario = "connect";  // connect | broadcast | rooms | emitto | publish | overload
   std::string host = "127.0.0.1";
   int port = 0;                  // Socket.IO port
   int port2 = 0;                 // second replica's Socket.IO port: odd clients go there
   std::string grpc;              // host:port of hub.v1 (the hub or the reference bridge)
   std::string control;           // host:port: reference in-process trigger; empty for the hub
+  std::string admin;             // host:port of the hub's admin listener (/metrics); empty: none
   int pid = 0;                   // server process for /proc figures
   int pid2 = 0;                  // second replica: its CPU is added to the server's
   int clients = 1000;
@@ -29,7 +30,11 @@ struct Options {
   double step_s = 2;
   double grace_s = 1.5;          // after the trigger stops, time for stragglers
   double idle_s = 2;
-  double seconds = 3;            // floods
+  double seconds = 3;            // floods, overload broadcasting
+  double broadcasts_per_s = 1000;  // overload: broadcasts to every client
+  double stall_fraction = 0.1;   // overload: clients that stop reading once connected
+  double drain_s = 4;            // overload: time the stalled clients get to read again at the end
+  int stall_mss = 0;             // overload: TCP_MAXSEG of the stalled clients (0: loopback's)
   int in_flight = 64;            // EmitTo unary calls in flight
   size_t payload = 100;
   int rooms = 1000;
@@ -60,6 +65,7 @@ inline Options ParseOptions(int argc, char** argv) {
     else if (k == "--port") o.port = std::atoi(v.c_str());
     else if (k == "--grpc") o.grpc = v;
     else if (k == "--control") o.control = v;
+    else if (k == "--admin") o.admin = v;
     else if (k == "--pid") o.pid = std::atoi(v.c_str());
     else if (k == "--port2") o.port2 = std::atoi(v.c_str());
     else if (k == "--pid2") o.pid2 = std::atoi(v.c_str());
@@ -75,6 +81,10 @@ inline Options ParseOptions(int argc, char** argv) {
     else if (k == "--grace_s") o.grace_s = std::atof(v.c_str());
     else if (k == "--idle_s") o.idle_s = std::atof(v.c_str());
     else if (k == "--seconds") o.seconds = std::atof(v.c_str());
+    else if (k == "--broadcasts_per_s") o.broadcasts_per_s = std::atof(v.c_str());
+    else if (k == "--stall_fraction") o.stall_fraction = std::atof(v.c_str());
+    else if (k == "--drain_s") o.drain_s = std::atof(v.c_str());
+    else if (k == "--stall_mss") o.stall_mss = std::atoi(v.c_str());
     else if (k == "--in_flight") o.in_flight = std::atoi(v.c_str());
     else if (k == "--payload") o.payload = static_cast<size_t>(std::atoi(v.c_str()));
     else if (k == "--rooms") o.rooms = std::atoi(v.c_str());

@@ -15,6 +15,7 @@ namespace bench {
 
 struct ProcSample {
   int64_t rss_kb = 0;
+  int64_t hwm_kb = 0;  // peak RSS over the process's life (VmHWM)
   int64_t cpu_ns = 0;  // utime + stime
 };
 
@@ -41,9 +42,10 @@ inline ProcSample ReadProc(int pid) {
   if (FILE* f = std::fopen(path, "r")) {
     char line[256];
     while (std::fgets(line, sizeof(line), f)) {
+      if (std::strncmp(line, "VmHWM:", 6) == 0) sample.hwm_kb = std::atoll(line + 6);
       if (std::strncmp(line, "VmRSS:", 6) == 0) {
         sample.rss_kb = std::atoll(line + 6);
-        break;
+        break;  // VmHWM comes before it
       }
     }
     std::fclose(f);

@@ -7,55 +7,11 @@
 #include <vector>
 
 #include "client_pool.h"
-#include "grpc_trigger.h"
-#include "inproc_trigger.h"
 #include "measure.h"
 #include "proc_stats.h"
+#include "scenario_setup.h"
 
 namespace bench {
-namespace {
-
-PoolOptions PoolFor(const Options& o) {
-  PoolOptions p;
-  p.host = o.host;
-  p.port = static_cast<uint16_t>(o.port);
-  p.port2 = static_cast<uint16_t>(o.port2);
-  p.polling = o.polling;
-  p.source_addresses = o.sources;
-  p.max_connecting = o.max_connecting;
-  p.read_interval_us = o.read_interval_us;
-  return p;
-}
-
-std::unique_ptr<Trigger> TriggerFor(const Options& o) {
-  if (!o.control.empty()) return std::make_unique<InprocTrigger>(o.grpc, o.control);
-  return std::make_unique<GrpcTrigger>(o.grpc);
-}
-
-const char* Transport(const Options& o) { return o.polling ? "polling" : "websocket"; }
-
-// Connects every client; returns the socket ids of the ready ones and gives
-// client k of that list group `group_of(k)`.
-template <typename GroupOf>
-std::vector<std::string> ConnectGrouped(const Options& o, ClientPool& pool, GroupOf group_of) {
-  const double seconds = ConnectAll(pool, o.clients, 60);
-  std::fprintf(stderr, "[%s %s] %d/%d clients ready in %.2fs (%d failed)\n", o.server.c_str(),
-               o.tag.c_str(), pool.ready(), o.clients, seconds, pool.failed());
-  std::vector<std::string> ids;
-  for (Client& c : pool.clients()) {
-    if (!c.ready) continue;
-    c.group = group_of(ids.size());
-    ids.emplace_back(c.socket_id());
-  }
-  return ids;
-}
-
-void PrintHeader(const char* kind, const Options& o, int ready) {
-  std::printf("%s server=%s scenario=%s transport=%s clients=%d ", kind, o.server.c_str(),
-              o.tag.c_str(), Transport(o), ready);
-}
-
-}  // namespace
 
 int RunConnect(const Options& o) {
   ClientPool pool(PoolFor(o));

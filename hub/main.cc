@@ -79,6 +79,9 @@ int Run(const Config& config) {
       return kExitBadConfig;
     }
     cluster = *std::move(created);
+    // Group membership reaches the other replicas at once, not at the next
+    // periodic heartbeat, so they agree on who delivers to each group.
+    subscriptions.SetMembershipListener([c = cluster.get()] { c->SubscriptionsChanged(); });
   }
   core::HubCore core(config, metrics, cluster ? cluster->sink() : static_cast<core::ClientEventSink&>(subscriptions));
   metrics.AddCollector([&subscriptions] { return api::SubscriberFamilies(subscriptions.Stats()); });
@@ -173,7 +176,10 @@ int Run(const Config& config) {
   for (int i = 0; i < config.shards; ++i) sockets += std::max<int64_t>(0, metrics.shard(i).sockets.Get());
   // Keep a little of the grace for ending streams and answering Shutdown.
   const uint64_t connections = core.Drain(left(request.grace * 8 / 10));
-  if (cluster) cluster->Stop();
+  if (cluster) {
+    subscriptions.SetMembershipListener(nullptr);
+    cluster->Stop();
+  }
   drain.Complete(sockets);
   subscriptions.EndAll();
   subscriptions.AwaitEmpty(left(std::chrono::seconds(2)));

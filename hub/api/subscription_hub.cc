@@ -231,8 +231,10 @@ grpc::ServerWriteReactor<hub::v1::ClientEvent>* SubscriptionHub::Subscribe(
     std::lock_guard lock(mu_);
     if (subscriber->group().empty()) {
       ungrouped_.push_back(subscriber);
+      if (ungrouped_.size() == 1) MembershipChanged();
     } else {
       groups_[subscriber->group()].members.push_back(subscriber);
+      MembershipChanged();
     }
     ++count_;
     if (ended_) {
@@ -253,6 +255,7 @@ void SubscriptionHub::Remove(Subscriber* subscriber) {
     if (it != ungrouped_.end()) {
       ungrouped_.erase(it);
       removed = true;
+      if (ungrouped_.empty()) MembershipChanged();
     }
   } else if (auto g = groups_.find(subscriber->group()); g != groups_.end()) {
     auto& members = g->second.members;
@@ -260,6 +263,7 @@ void SubscriptionHub::Remove(Subscriber* subscriber) {
     if (it != members.end()) {
       members.erase(it);
       removed = true;
+      MembershipChanged();
     }
     if (members.empty()) groups_.erase(g);
   }
@@ -267,6 +271,15 @@ void SubscriptionHub::Remove(Subscriber* subscriber) {
     --count_;
   }
   if (count_ == 0) empty_.notify_all();
+}
+
+void SubscriptionHub::SetMembershipListener(MembershipListener listener) {
+  std::lock_guard lock(mu_);
+  membership_listener_ = std::move(listener);
+}
+
+void SubscriptionHub::MembershipChanged() {
+  if (membership_listener_) membership_listener_();
 }
 
 std::vector<SubscriptionHub::GroupStats> SubscriptionHub::Stats() {

@@ -95,6 +95,14 @@ class SubscriptionHub : public core::ClientEventSink {
 
   metrics::ApiMetrics& metrics() { return metrics_; }
 
+  // Told whenever what a cluster heartbeat announces changes: a member
+  // joins or leaves a consumer group, or the first stream without a group
+  // opens or the last one closes. Runs under the hub's lock on the thread
+  // that changed it, so it must be quick and not call back into the hub.
+  // Null to stop (before whatever it calls goes away).
+  using MembershipListener = std::function<void()>;
+  void SetMembershipListener(MembershipListener listener);
+
   // Scrape-time figures: subscribers and queued events by group ("" for
   // subscribers without a group).
   struct GroupStats {
@@ -112,6 +120,7 @@ class SubscriptionHub : public core::ClientEventSink {
     size_t next = 0;  // round-robin position
   };
   void Remove(Subscriber* subscriber);
+  void MembershipChanged();
   // Offers the event to one member of the group; false when none matches.
   bool OfferToGroup(Group& group, const std::string& nsp, const std::string& name,
                     const std::shared_ptr<const hub::v1::ClientEvent>& event);
@@ -126,6 +135,7 @@ class SubscriptionHub : public core::ClientEventSink {
   std::unordered_map<std::string, Group> groups_;
   size_t count_ = 0;
   bool ended_ = false;
+  MembershipListener membership_listener_;
 };
 
 // hub_subscribers, hub_subscriber_queue_depth and _max, by group.

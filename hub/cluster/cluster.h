@@ -31,6 +31,9 @@ class Cluster {
   // After the local core started: joins the cluster. Returns the adapter
   // for the gRPC API.
   core::Adapter& Start(core::HubCore& local);
+  // Any thread: this replica's Subscribe streams changed (SubscriptionHub's
+  // membership listener); peers hear of it within milliseconds.
+  void SubscriptionsChanged() { bus_->AnnounceSoon(); }
   // Leaves the cluster (peers forget this replica at once) and stops.
   void Stop();
   const std::string& uid() const { return bus_->uid(); }

@@ -45,6 +45,7 @@ ClusterBus::ClusterBus(RedisAddress address, metrics::ClusterMetrics& metrics, B
       sub_(io_, address, "sub", metrics),
       membership_(uid_, options.dead_after),
       tick_(io_),
+      announce_(io_),
       snapshot_(std::make_shared<const std::map<std::string, Heartbeat>>()) {}
 
 ClusterBus::~ClusterBus() { Stop(); }
@@ -75,6 +76,8 @@ void ClusterBus::Stop() {
     bye.uid = uid_;
     bye.bye = true;
     Publish(HubHeartbeatChannel(), EncodeHeartbeat(bye), "heartbeat");
+    said_bye_ = true;  // no heartbeat after it may bring us back to life
+    announce_.cancel();
     // Settle what is pending so no RPC waits on a stopped thread.
     std::vector<std::string> ids;
     for (const auto& [id, pending] : pending_) ids.push_back(id);
@@ -90,6 +93,7 @@ void ClusterBus::Stop() {
   std::this_thread::sleep_for(std::chrono::milliseconds(20));
   Post([this] {
     tick_.cancel();
+    announce_.cancel();
     pub_.Stop();
     sub_.Stop();
     work_.reset();
@@ -98,6 +102,19 @@ void ClusterBus::Stop() {
 }
 
 void ClusterBus::Post(std::function<void()> task) { boost::asio::post(io_, std::move(task)); }
+
+void ClusterBus::AnnounceSoon() {
+  if (announce_requested_.exchange(true)) return;  // already on its way
+  Post([this] {
+    announce_.expires_after(options_.announce_delay);
+    announce_.async_wait([this](const boost::system::error_code& ec) {
+      if (ec) return;
+      // Cleared before describing: a change from now on asks again.
+      announce_requested_.store(false);
+      SendHeartbeat();
+    });
+  });
+}
 
 bool ClusterBus::Publish(const std::string& channel, const std::string& payload, const std::string& kind) {
   if (!pub_.Command({"PUBLISH", channel, payload})) return false;
@@ -227,17 +244,20 @@ void ClusterBus::Tick() {
   }
   metrics_.replicas.Set(static_cast<double>(membership_.Peers().size() + 1));
   PublishSnapshot();
-  if (now >= next_heartbeat_ && pub_.connected()) {
-    Heartbeat heartbeat = heartbeat_source_ ? heartbeat_source_() : Heartbeat{};
-    heartbeat.uid = uid_;
-    if (Publish(HubHeartbeatChannel(), EncodeHeartbeat(heartbeat), "heartbeat")) {
-      next_heartbeat_ = now + options_.heartbeat_interval;
-    }
-  }
+  if (now >= next_heartbeat_) SendHeartbeat();
   tick_.expires_after(kTick);
   tick_.async_wait([this](const boost::system::error_code& ec) {
     if (!ec) Tick();
   });
+}
+
+void ClusterBus::SendHeartbeat() {
+  if (said_bye_ || !pub_.connected()) return;  // a reconnect announces us at once
+  Heartbeat heartbeat = heartbeat_source_ ? heartbeat_source_() : Heartbeat{};
+  heartbeat.uid = uid_;
+  if (Publish(HubHeartbeatChannel(), EncodeHeartbeat(heartbeat), "heartbeat")) {
+    next_heartbeat_ = std::chrono::steady_clock::now() + options_.heartbeat_interval;
+  }
 }
 
 void ClusterBus::PublishSnapshot() {

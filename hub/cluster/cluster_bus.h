@@ -4,6 +4,7 @@
 // here runs on the cluster thread; other threads Post to it.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <functional>
 #include <map>
@@ -29,6 +30,12 @@ namespace hub::cluster {
 
 struct BusOptions {
   std::chrono::milliseconds heartbeat_interval{2000};
+  // When this replica's Subscribe streams change (AnnounceSoon), a heartbeat
+  // goes out this long after the first change, carrying every change made
+  // meanwhile: peers learn of new or gone group members within this delay
+  // plus one Redis hop, and a flood of Subscribe calls costs at most one
+  // extra heartbeat per delay.
+  std::chrono::milliseconds announce_delay{5};
   // Detection time of a dead replica: at most dead_after + one check tick.
   std::chrono::milliseconds dead_after{6000};
   std::chrono::milliseconds request_timeout{5000};
@@ -56,6 +63,9 @@ class ClusterBus {
   // Says goodbye (so peers forget us at once) and stops the thread.
   void Stop();
   void Post(std::function<void()> task);
+  // Any thread: what the heartbeat announces changed; publish one soon
+  // (BusOptions::announce_delay) rather than at the next periodic one.
+  void AnnounceSoon();
 
   // --- Cluster thread only. ---
   // False when Redis is down (the message is lost and counted).
@@ -85,6 +95,8 @@ class ClusterBus {
   void OnReady();
   void Dispatch(std::string_view channel, std::string_view payload, bool via_pattern);
   void Tick();
+  // Publishes a heartbeat now (if connected) and schedules the next one.
+  void SendHeartbeat();
   void Answer(const std::string& id, const std::string& from, const MsgValue* answer);
   void Finish(const std::string& id);
   void PublishSnapshot();
@@ -99,6 +111,10 @@ class ClusterBus {
   RedisLink sub_;
   Membership membership_;
   boost::asio::steady_timer tick_;
+  boost::asio::steady_timer announce_;
+  // Set by AnnounceSoon, cleared when that announcement is described: one
+  // Post and one timer per batch of changes.
+  std::atomic<bool> announce_requested_{false};
   std::chrono::steady_clock::time_point next_heartbeat_{};
   OnMessage on_message_;
   std::function<Heartbeat()> heartbeat_source_;
@@ -108,6 +124,7 @@ class ClusterBus {
   std::shared_ptr<const std::map<std::string, Heartbeat>> snapshot_;
   std::thread thread_;
   bool stopped_ = false;
+  bool said_bye_ = false;  // cluster thread
 };
 
 }  // namespace hub::cluster

@@ -108,8 +108,8 @@ export async function hubFlags() {
 
 // Settings of the hub container as the Deployment gives them: the generated
 // ConfigMap of envFrom, then `env` (literal values; resourceFieldRef against
-// the container's own resources; optional Secrets left unset, as in a
-// cluster without them).
+// the container's own resources; Secrets of the build decoded, optional
+// Secrets the build lacks left unset, as in a cluster without them).
 export function containerEnv(objects) {
   const deployment = find(objects, "Deployment", "hub");
   const container = deployment.spec.template.spec.containers.find((c) => c.name === "hub");
@@ -126,8 +126,17 @@ export function containerEnv(objects) {
       const [section, resource] = ref.resource.split(".");
       const quantity = container.resources[section][resource];
       env[e.name] = String(Math.ceil(parseCpu(quantity) / parseCpu(ref.divisor ?? "1")));
-    } else if (e.valueFrom?.secretKeyRef?.optional) {
-      // absent Secret: variable not set
+    } else if (e.valueFrom?.secretKeyRef) {
+      const ref = e.valueFrom.secretKeyRef;
+      const secret = find(objects, "Secret", ref.name);
+      if (secret?.data?.[ref.key] !== undefined) {
+        env[e.name] = Buffer.from(secret.data[ref.key], "base64").toString();
+      } else if (secret?.stringData?.[ref.key] !== undefined) {
+        env[e.name] = secret.stringData[ref.key];
+      } else if (!ref.optional) {
+        throw new Error(`env ${e.name}: Secret ${ref.name} key ${ref.key} is not in the build`);
+      }
+      // else an absent optional Secret: variable not set
     } else {
       throw new Error(`env ${e.name}: a source these tests cannot reproduce`);
     }

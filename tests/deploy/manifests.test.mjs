@@ -160,9 +160,18 @@ describe("kustomize", { timeout: 180_000 }, () => {
     assert.equal(find(objects, "HorizontalPodAutoscaler"), undefined);
   });
 
-  test("cluster: several replicas sharing a Redis Service of the build", () => {
+  test("cluster: several replicas sharing a Redis Service of the build, its URL in a Secret", () => {
     const { objects } = builds.find((b) => b.name === "cluster");
-    const { deployment, env } = containerEnv(objects);
+    const { deployment, container, env } = containerEnv(objects);
+    // The URL may carry a password: from a Secret of the build, never in
+    // the ConfigMap or the Deployment in plain text.
+    const fromEnv = container.env.find((e) => e.name === "HUB_REDIS_URL");
+    const ref = fromEnv?.valueFrom?.secretKeyRef;
+    assert.ok(ref && !ref.optional, `HUB_REDIS_URL from a required Secret: ${JSON.stringify(fromEnv)}`);
+    assert.ok(find(objects, "Secret", ref.name), `Secret ${ref.name} in the build`);
+    for (const from of container.envFrom) {
+      assert.equal(find(objects, "ConfigMap", from.configMapRef.name).data.HUB_REDIS_URL ?? "", "", "no URL in the ConfigMap");
+    }
     assert.ok(deployment.spec.replicas > 1, `replicas ${deployment.spec.replicas}`);
     const url = new URL(env.HUB_REDIS_URL);
     assert.equal(url.protocol, "redis:");

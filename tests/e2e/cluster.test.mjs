@@ -155,26 +155,88 @@ describe('cluster through Redis', () => {
     }
   });
 
-  it('a consumer group across replicas receives each client event exactly once', async () => {
-    const members = [await subscribe(grpcClient(A.grpcPort), { events: ['tick'], group: 'workers' }),
-                     await subscribe(grpcClient(B.grpcPort), { events: ['tick'], group: 'workers' })];
-    const everything = await subscribe(grpcClient(C.grpcPort), { events: ['tick'] });
-    closers.push(async () => members.concat([everything]).forEach((m) => m.cancel()));
-    await sleep(2500); // one heartbeat: every replica learns the group's members
-    const sent = [];
-    for (const [name, s] of [['a', a1], ['b', b1], ['c', c1]]) {
-      for (let i = 0; i < 10; i++) {
-        s.emit('tick', `${name}${i}`);
-        sent.push(`${name}${i}`);
-      }
-    }
+  it('a consumer group across replicas receives each client event exactly once, right after members come and go', async () => {
+    // Replicas announce a change of their group members at once, not at the
+    // next periodic heartbeat (every 2 s): 200 ms after a member joins or
+    // leaves, every replica already agrees on who delivers each event. With
+    // periodic heartbeats only, a round would see duplicates (join) or
+    // losses (leave) unless a heartbeat happened to fall in those 200 ms.
+    const SETTLE_MS = 200;
     const label = (e) => JSON.parse(Buffer.from(e.event.payload.args[0]).toString());
-    await waitFor(() => everything.events.length === 30, { what: 'ungrouped subscriber sees all 30', timeoutMs: 5000 });
-    await waitFor(() => members[0].events.length + members[1].events.length >= 30, { what: 'group gets 30', timeoutMs: 5000 });
-    await sleep(300);
-    const got = members.flatMap((m) => m.events.map(label)).sort();
-    assert.deepEqual(got, sent.sort());
-    assert.ok(members[0].events.length > 0 && members[1].events.length > 0, 'both members get a share');
+    const everything = await subscribe(grpcClient(C.grpcPort), { events: ['tick'] });
+    const onA = await subscribe(grpcClient(A.grpcPort), { events: ['tick'], group: 'workers' });
+    let onB = await subscribe(grpcClient(B.grpcPort), { events: ['tick'], group: 'workers' });
+    closers.push(async () => [everything, onA, onB].forEach((m) => m.cancel()));
+    let seen = 0; // events `everything` saw before this round
+    // 30 client events, 10 from a socket on each replica; returns what each
+    // of `members` got of them once the ungrouped subscriber has all 30.
+    const round = async (tag, members) => {
+      const sent = [];
+      for (const [name, s] of [['a', a1], ['b', b1], ['c', c1]]) {
+        for (let i = 0; i < 10; i++) {
+          s.emit('tick', `${tag}-${name}${i}`);
+          sent.push(`${tag}-${name}${i}`);
+        }
+      }
+      seen += 30;
+      await waitFor(() => everything.events.length === seen, { what: `${tag}: ungrouped subscriber sees all 30`, timeoutMs: 5000 });
+      const ofRound = (m) => m.events.map(label).filter((l) => l.startsWith(`${tag}-`));
+      await waitFor(() => members.reduce((n, m) => n + ofRound(m).length, 0) >= 30, { what: `${tag}: group gets 30`, timeoutMs: 5000 }).catch(() => {});
+      await sleep(300); // any duplicate has arrived by now
+      return { sent: sent.sort(), got: members.map(ofRound) };
+    };
+
+    await sleep(SETTLE_MS);
+    let r = await round('both', [onA, onB]);
+    assert.deepEqual(r.got.flat().sort(), r.sent, 'members on A and B just subscribed: each event once');
+    assert.ok(r.got[0].length > 0 && r.got[1].length > 0, 'both members get a share');
+
+    onB.cancel(); // the last member on B leaves: A must take B's share at once
+    await onB.status;
+    await sleep(SETTLE_MS);
+    r = await round('left', [onA, onB]);
+    assert.deepEqual(r.got[0].sort(), r.sent, 'after B left, A gets every event once');
+
+    onB = await subscribe(grpcClient(B.grpcPort), { events: ['tick'], group: 'workers' }); // B joins again
+    closers.push(async () => onB.cancel());
+    await sleep(SETTLE_MS);
+    r = await round('back', [onA, onB]);
+    assert.deepEqual(r.got.flat().sort(), r.sent, 'after B came back, each event once');
+    assert.ok(r.got[1].length > 0, 'B takes its share again');
+  });
+
+  it('a replica announces a group member joining or leaving within milliseconds', async (t) => {
+    const sub = createClient({ url: `redis://127.0.0.1:${redisPort}` });
+    sub.on('error', () => {});
+    await sub.connect();
+    t.after(() => sub.quit());
+    // Heartbeats are msgpack {from, bye, subs, groups} with `from` first;
+    // the group name, unique to this test, shows in the bytes when present.
+    const GROUP = 'announce-probe';
+    const beats = []; // {at, from, hasGroup}
+    await sub.subscribe('hub-cluster#heartbeat#', (message) => {
+      const header = message[6];
+      const from = (header & 0xe0) === 0xa0 ? message.subarray(7, 7 + (header & 0x1f)).toString() : '?';
+      beats.push({ at: performance.now(), from, hasGroup: message.includes(GROUP) });
+    }, true);
+    const joinMs = [];
+    const leaveMs = [];
+    for (let i = 0; i < 5; i++) {
+      let started = performance.now();
+      const member = await subscribe(grpcClient(B.grpcPort), { events: ['never'], group: GROUP });
+      await waitFor(() => beats.some((b) => b.at >= started && b.hasGroup), { what: 'heartbeat with the new group', timeoutMs: 5000, intervalMs: 5 });
+      const joined = beats.find((b) => b.at >= started && b.hasGroup);
+      joinMs.push(joined.at - started);
+      started = performance.now();
+      member.cancel();
+      await waitFor(() => beats.some((b) => b.at >= started && b.from === joined.from && !b.hasGroup), { what: 'heartbeat without the group', timeoutMs: 5000, intervalMs: 5 });
+      leaveMs.push(beats.find((b) => b.at >= started && b.from === joined.from && !b.hasGroup).at - started);
+    }
+    const fmt = (ms) => ms.map((m) => m.toFixed(1)).join(' ');
+    console.log(`# group join announced after (ms, from the Subscribe call): ${fmt(joinMs)}`);
+    console.log(`# group leave announced after (ms, from the cancel): ${fmt(leaveMs)}`);
+    // Periodic heartbeats alone would take up to 2 s: most of these would fail.
+    for (const ms of joinMs.concat(leaveMs)) assert.ok(ms < 500, `announced after ${ms} ms`);
   });
 
   // Node Redis clients are closed at the end of the test that made them,

@@ -6,11 +6,16 @@
 // frame queued for a connection in that turn leaves in one writev, and no
 // connection pays for an asynchronous write operation per frame.
 //
-// Under sustained load the flusher also paces itself: after a flush that took
-// D, the next one waits until `pacing_ratio` × D has passed (at most
-// `max_delay`). A shard whose time goes to writing then spends at most
-// 1/(1 + ratio) of it there, and each connection's frames gather into fewer,
-// larger writes. A shard that writes rarely or briefly is not delayed.
+// Under sustained load the flusher also paces itself: after a round that
+// took D, the next one waits `pacing_ratio` × D × (the share of the round's
+// connections that had also written in the round before), at most
+// `max_delay`. When the same connections get frames round after round (a
+// broadcast to everyone, faster than the shard can write one frame per
+// send), their frames gather into fewer, larger writes and the shard spends
+// at most 1/(1 + ratio) of its time writing. When each round writes
+// different connections (many small rooms), waiting would gather nothing and
+// only add latency, and the share keeps the wait near zero. A shard that
+// writes rarely or briefly is not delayed.
 #pragma once
 
 #include <chrono>
@@ -35,6 +40,8 @@ class FlushTarget {
   virtual ~FlushTarget() = default;
   // Writes what is queued, without blocking.
   virtual void Flush() = 0;
+  // The flusher's bookkeeping: the last round that flushed this target.
+  uint64_t last_flush_round = 0;
   // Starts loading what Flush will read. The round calls it on the next
   // target while the current one is in the kernel: between two rounds the
   // kernel's send path evicts every connection's state from the caches.
@@ -62,6 +69,7 @@ class WriteFlusher : public std::enable_shared_from_this<WriteFlusher> {
   std::vector<std::shared_ptr<FlushTarget>> pending_;
   std::vector<std::shared_ptr<FlushTarget>> round_;
   bool scheduled_ = false;
+  uint64_t round_number_ = 1;  // above every target's initial last_flush_round + 1
   std::chrono::steady_clock::time_point next_round_at_{};
 };
 

@@ -58,22 +58,38 @@ TEST(WriteFlusherTest, ARequestDuringARoundGoesToTheNextRound) {
   EXPECT_EQ(target->flushes, 3);
 }
 
-TEST(WriteFlusherTest, ALongRoundDelaysTheNextByTheRatio) {
+TEST(WriteFlusherTest, ALongRoundOfRepeatWritersDelaysTheNextByTheRatio) {
   boost::asio::io_context io;
   auto flusher = std::make_shared<WriteFlusher>(io, WriteFlushOptions{.pacing_ratio = 1.0, .max_delay = 10s});
   auto target = std::make_shared<CountingTarget>();
   target->busy = 30ms;
-  Clock::time_point first_ended;
+  Clock::time_point second_ended;
   target->after = [&] {
-    if (target->flushes == 1) {
-      first_ended = Clock::now();
-      boost::asio::post(io, [&] { flusher->Request(target); });
-    }
+    if (target->flushes == 2) second_ended = Clock::now();
+    if (target->flushes < 3) boost::asio::post(io, [&] { flusher->Request(target); });
   };
   flusher->Request(target);
   io.run_for(3s);
-  ASSERT_EQ(target->flushes, 2);
-  EXPECT_GE(target->started[1] - first_ended, 30ms);
+  ASSERT_EQ(target->flushes, 3);
+  // The second round wrote the same target as the first: the next waits.
+  EXPECT_GE(target->started[2] - second_ended, 30ms);
+}
+
+TEST(WriteFlusherTest, RoundsOfDifferentTargetsAreNotHeldBack) {
+  boost::asio::io_context io;
+  // A pause of ratio × 30 ms would be 3 s, longer than the test runs.
+  auto flusher = std::make_shared<WriteFlusher>(io, WriteFlushOptions{.pacing_ratio = 100, .max_delay = 10s});
+  std::vector<std::shared_ptr<CountingTarget>> targets;
+  for (int i = 0; i < 4; ++i) {
+    targets.push_back(std::make_shared<CountingTarget>());
+    targets.back()->busy = 30ms;
+  }
+  for (size_t i = 0; i + 1 < targets.size(); ++i) {
+    targets[i]->after = [&, i] { boost::asio::post(io, [&, i] { flusher->Request(targets[i + 1]); }); };
+  }
+  flusher->Request(targets[0]);
+  io.run_for(2s);
+  for (const auto& target : targets) EXPECT_EQ(target->flushes, 1);
 }
 
 TEST(WriteFlusherTest, TheDelayIsCappedAtMaxDelay) {
@@ -83,12 +99,12 @@ TEST(WriteFlusherTest, TheDelayIsCappedAtMaxDelay) {
   auto target = std::make_shared<CountingTarget>();
   target->busy = 20ms;
   target->after = [&] {
-    if (target->flushes == 1) flusher->Request(target);
+    if (target->flushes < 3) flusher->Request(target);
   };
   flusher->Request(target);
   io.run_for(2s);
-  ASSERT_EQ(target->flushes, 2);
-  EXPECT_GE(target->started[1] - target->started[0], 25ms);
+  ASSERT_EQ(target->flushes, 3);
+  EXPECT_GE(target->started[2] - target->started[1], 25ms);
 }
 
 TEST(WriteFlusherTest, ShortRoundsAreNotHeldBack) {

@@ -225,20 +225,22 @@ bool WebSocketTransport::HasOutput() const {
   return !close_written_ && session_ && !probing_ && session_->HasQueuedFrames();
 }
 
-void WebSocketTransport::Flush() {
+size_t WebSocketTransport::Flush() {
   flush_requested_ = false;
-  if (terminated_ || awaiting_writable_) return;
+  size_t frames = 0;
+  if (terminated_ || awaiting_writable_) return frames;
   for (int i = 0; i < kMaxWritesPerFlush && HasOutput(); ++i) {
-    if (!WriteOnce()) return;  // waiting for writability, or failed
+    if (!WriteOnce(frames)) return frames;  // waiting for writability, or failed
   }
   if (HasOutput()) {
     RequestFlush();  // a big backlog: the rest in the next round
   } else if (close_written_) {
     ShutdownAfterClose();
   }
+  return frames;
 }
 
-bool WebSocketTransport::WriteOnce() {
+bool WebSocketTransport::WriteOnce(size_t& frames_written) {
   std::array<iovec, kMaxBuffersPerWrite> iov;
   size_t count = 0;
   size_t bytes = 0;
@@ -333,6 +335,7 @@ bool WebSocketTransport::WriteOnce() {
       ++written;
     }
     session_->PopWritten(written);
+    frames_written += written;
     if (cut) {
       AwaitWritable();
       return false;

@@ -41,7 +41,7 @@ class WebSocketTransport : public Transport,
   void OnFramesQueued() override;
   void Close(uint16_t ws_code, std::string_view reason, bool flush) override;
   metrics::TransportKind kind() const override { return metrics::TransportKind::kWebSocket; }
-  void Flush() override;
+  size_t Flush() override;
   void PrefetchForFlush() const override;
 
  private:
@@ -56,7 +56,7 @@ class WebSocketTransport : public Transport,
   void RequestFlush();
   // One writev of what is queued; false when the socket buffer is full
   // (or the connection failed) and the rest must wait.
-  bool WriteOnce();
+  bool WriteOnce(size_t& frames_written);
   void AwaitWritable();
   bool HasOutput() const;
   // Cuts the connection kCloseLinger from now, whatever the peer does.

@@ -31,8 +31,7 @@ void WriteFlusher::RunRound() {
   // queued, a reply to a packet read meanwhile) go into the next round.
   round_.swap(pending_);
   const size_t count = round_.size();
-  ++round_number_;
-  size_t repeats = 0;  // targets that also wrote in the previous round
+  size_t gathered = 0;  // targets that wrote more than one frame
   for (size_t i = 0; i < count; ++i) {
     // Two steps ahead the object itself, one step ahead what it points to.
     if (i + 2 < count) {
@@ -41,17 +40,15 @@ void WriteFlusher::RunRound() {
       __builtin_prefetch(object + 64);
     }
     if (i + 1 < count) round_[i + 1]->PrefetchForFlush();
-    FlushTarget& target = *round_[i];
-    if (target.last_flush_round + 1 == round_number_) ++repeats;
-    target.last_flush_round = round_number_;
-    target.Flush();
+    if (round_[i]->Flush() > 1) ++gathered;
   }
   round_.clear();
   const auto finished = std::chrono::steady_clock::now();
-  const double repeat_share = count == 0 ? 0.0 : static_cast<double>(repeats) / static_cast<double>(count);
+  const double gathered_share = count == 0 ? 0.0 : static_cast<double>(gathered) / static_cast<double>(count);
   const auto pause = std::chrono::duration_cast<std::chrono::steady_clock::duration>(
-      (finished - started) * (options_.pacing_ratio * repeat_share));
-  next_round_at_ = finished + std::min<std::chrono::steady_clock::duration>(pause, options_.max_delay);
+      (finished - started) * (options_.pacing_ratio * gathered_share));
+  last_pause_ = std::min<std::chrono::steady_clock::duration>(pause, options_.max_delay);
+  next_round_at_ = finished + last_pause_;
   // Requests made during the round waited for this: now they know when.
   scheduled_ = false;
   if (!pending_.empty()) Schedule();

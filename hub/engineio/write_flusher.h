@@ -8,14 +8,15 @@
 //
 // Under sustained load the flusher also paces itself: after a round that
 // took D, the next one waits `pacing_ratio` × D × (the share of the round's
-// connections that had also written in the round before), at most
-// `max_delay`. When the same connections get frames round after round (a
-// broadcast to everyone, faster than the shard can write one frame per
-// send), their frames gather into fewer, larger writes and the shard spends
-// at most 1/(1 + ratio) of its time writing. When each round writes
-// different connections (many small rooms), waiting would gather nothing and
-// only add latency, and the share keeps the wait near zero. A shard that
-// writes rarely or briefly is not delayed.
+// connections that wrote more than one frame), at most `max_delay`.
+// Connections that had several frames waiting are the ones a wait gathers
+// frames for: when a shard falls behind a broadcast to everyone, or a stream
+// of emits round-robin over its sockets, the wait lets their frames leave in
+// fewer, larger writes and the shard spends at most 1/(1 + ratio) of its
+// time writing. When rounds write one frame per connection (many small
+// rooms, or a shard that keeps up), a wait would gather nothing and only
+// add latency, and the share keeps it at zero; pacing only ever engages
+// where it already pays.
 #pragma once
 
 #include <chrono>
@@ -38,10 +39,8 @@ struct WriteFlushOptions {
 class FlushTarget {
  public:
   virtual ~FlushTarget() = default;
-  // Writes what is queued, without blocking.
-  virtual void Flush() = 0;
-  // The flusher's bookkeeping: the last round that flushed this target.
-  uint64_t last_flush_round = 0;
+  // Writes what is queued, without blocking; returns how many frames left.
+  virtual size_t Flush() = 0;
   // Starts loading what Flush will read. The round calls it on the next
   // target while the current one is in the kernel: between two rounds the
   // kernel's send path evicts every connection's state from the caches.
@@ -58,6 +57,8 @@ class WriteFlusher : public std::enable_shared_from_this<WriteFlusher> {
   // requested at most once per round (it keeps a flag); the flusher holds it
   // alive until then.
   void Request(std::shared_ptr<FlushTarget> target);
+  // The wait the last round chose before the next one (tests, diagnostics).
+  std::chrono::steady_clock::duration last_pause() const { return last_pause_; }
 
  private:
   void Schedule();
@@ -69,8 +70,8 @@ class WriteFlusher : public std::enable_shared_from_this<WriteFlusher> {
   std::vector<std::shared_ptr<FlushTarget>> pending_;
   std::vector<std::shared_ptr<FlushTarget>> round_;
   bool scheduled_ = false;
-  uint64_t round_number_ = 1;  // above every target's initial last_flush_round + 1
   std::chrono::steady_clock::time_point next_round_at_{};
+  std::chrono::steady_clock::duration last_pause_{};
 };
 
 }  // namespace hub::engineio

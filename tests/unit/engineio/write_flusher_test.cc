@@ -15,16 +15,18 @@ using Clock = std::chrono::steady_clock;
 
 struct CountingTarget : FlushTarget {
   int flushes = 0;
+  size_t frames_per_flush = 1;
   std::vector<Clock::time_point> started;
   Clock::duration busy{0};
   std::function<void()> after;
-  void Flush() override {
+  size_t Flush() override {
     ++flushes;
     started.push_back(Clock::now());
     const auto until = Clock::now() + busy;
     while (Clock::now() < until) {
     }
     if (after) after();
+    return frames_per_flush;
   }
 };
 
@@ -58,10 +60,11 @@ TEST(WriteFlusherTest, ARequestDuringARoundGoesToTheNextRound) {
   EXPECT_EQ(target->flushes, 3);
 }
 
-TEST(WriteFlusherTest, ALongRoundOfRepeatWritersDelaysTheNextByTheRatio) {
+TEST(WriteFlusherTest, ALongRoundThatGatheredFramesDelaysTheNextByTheRatio) {
   boost::asio::io_context io;
   auto flusher = std::make_shared<WriteFlusher>(io, WriteFlushOptions{.pacing_ratio = 1.0, .max_delay = 10s});
   auto target = std::make_shared<CountingTarget>();
+  target->frames_per_flush = 3;
   target->busy = 30ms;
   Clock::time_point second_ended;
   target->after = [&] {
@@ -71,11 +74,11 @@ TEST(WriteFlusherTest, ALongRoundOfRepeatWritersDelaysTheNextByTheRatio) {
   flusher->Request(target);
   io.run_for(3s);
   ASSERT_EQ(target->flushes, 3);
-  // The second round wrote the same target as the first: the next waits.
+  // The second round wrote several frames per target: the next waits.
   EXPECT_GE(target->started[2] - second_ended, 30ms);
 }
 
-TEST(WriteFlusherTest, RoundsOfDifferentTargetsAreNotHeldBack) {
+TEST(WriteFlusherTest, RoundsWritingOneFramePerTargetAreNotHeldBack) {
   boost::asio::io_context io;
   // A pause of ratio × 30 ms would be 3 s, longer than the test runs.
   auto flusher = std::make_shared<WriteFlusher>(io, WriteFlushOptions{.pacing_ratio = 100, .max_delay = 10s});
@@ -94,17 +97,39 @@ TEST(WriteFlusherTest, RoundsOfDifferentTargetsAreNotHeldBack) {
 
 TEST(WriteFlusherTest, TheDelayIsCappedAtMaxDelay) {
   boost::asio::io_context io;
-  // Uncapped, a 20 ms round at ratio 1000 would hold the next one for 20 s.
-  auto flusher = std::make_shared<WriteFlusher>(io, WriteFlushOptions{.pacing_ratio = 1000, .max_delay = 5ms});
+  // Uncapped, a 2 ms round at ratio 10000 would hold the next one for 20 s.
+  auto flusher = std::make_shared<WriteFlusher>(io, WriteFlushOptions{.pacing_ratio = 10000, .max_delay = 30ms});
   auto target = std::make_shared<CountingTarget>();
-  target->busy = 20ms;
+  target->frames_per_flush = 2;
+  target->busy = 2ms;
   target->after = [&] {
     if (target->flushes < 3) flusher->Request(target);
   };
   flusher->Request(target);
   io.run_for(2s);
   ASSERT_EQ(target->flushes, 3);
-  EXPECT_GE(target->started[2] - target->started[1], 25ms);
+  EXPECT_GE(target->started[2] - target->started[1], 32ms);
+}
+
+TEST(WriteFlusherTest, ThePauseFollowsTheShareOfTargetsThatGatheredFrames) {
+  boost::asio::io_context io;
+  auto flusher = std::make_shared<WriteFlusher>(io, WriteFlushOptions{.pacing_ratio = 1.0, .max_delay = 10s});
+  auto single = std::make_shared<CountingTarget>();
+  auto several = std::make_shared<CountingTarget>();
+  several->frames_per_flush = 4;
+  for (auto* target : {single.get(), several.get()}) target->busy = 10ms;
+  flusher->Request(single);
+  flusher->Request(several);
+  io.run_for(2s);
+  // One of two targets gathered frames: half the round's 20 ms or more.
+  EXPECT_GE(flusher->last_pause(), 10ms);
+  EXPECT_LT(flusher->last_pause(), 10s);
+
+  single->frames_per_flush = 1;
+  flusher->Request(single);
+  io.restart();
+  io.run_for(2s);
+  EXPECT_EQ(flusher->last_pause(), Clock::duration::zero());
 }
 
 TEST(WriteFlusherTest, ShortRoundsAreNotHeldBack) {

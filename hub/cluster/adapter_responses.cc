@@ -17,15 +17,6 @@ constexpr int kBroadcastAck = static_cast<int>(RequestType::kBroadcastAck);
 
 using Pairs = std::vector<std::pair<std::string, std::string>>;
 
-void AppendStrings(std::string& out, const std::vector<std::string>& items) {
-  out += '[';
-  for (size_t i = 0; i < items.size(); ++i) {
-    if (i > 0) out += ',';
-    socketio::AppendJsonString(out, items[i]);
-  }
-  out += ']';
-}
-
 // {"requestId":"<id>"  (the caller closes the object)
 std::string Begin(std::string_view request_id) {
   std::string out = "{\"requestId\":";
@@ -66,7 +57,7 @@ void AppendQuery(std::string& out, const Pairs& query) {
     if (list.size() == 1) {
       socketio::AppendJsonString(out, list.front());
     } else {
-      AppendStrings(out, list);
+      socketio::AppendJsonStringArray(out, list);
     }
   }
   out += '}';
@@ -131,7 +122,7 @@ std::string ResponseChannel(std::string_view nsp) {
 std::string EncodeSocketIdsResponse(std::string_view request_id, const std::vector<std::string>& ids) {
   std::string out = Begin(request_id);
   out += ",\"sockets\":";
-  AppendStrings(out, ids);
+  socketio::AppendJsonStringArray(out, ids);
   out += '}';
   return out;
 }
@@ -139,7 +130,7 @@ std::string EncodeSocketIdsResponse(std::string_view request_id, const std::vect
 std::string EncodeAllRoomsResponse(std::string_view request_id, const std::vector<std::string>& rooms) {
   std::string out = Begin(request_id);
   out += ",\"rooms\":";
-  AppendStrings(out, rooms);
+  socketio::AppendJsonStringArray(out, rooms);
   out += '}';
   return out;
 }
@@ -171,7 +162,7 @@ std::string EncodeFetchResponse(std::string_view request_id, const std::vector<c
     out += ",\"auth\":";
     out += s.auth.empty() ? "{}" : s.auth;
     out += "},\"rooms\":";
-    AppendStrings(out, s.rooms);
+    socketio::AppendJsonStringArray(out, s.rooms);
     out += ",\"data\":{}}";
   }
   out += "]}";

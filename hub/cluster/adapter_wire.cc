@@ -28,15 +28,6 @@ std::vector<std::string> RoomList(const MsgValue* list) {
   return out;
 }
 
-void AppendJsonStrings(std::string& out, const std::vector<std::string>& items) {
-  out += '[';
-  for (size_t i = 0; i < items.size(); ++i) {
-    if (i > 0) out += ',';
-    socketio::AppendJsonString(out, items[i]);
-  }
-  out += ']';
-}
-
 }  // namespace
 
 std::string BroadcastChannel(std::string_view nsp, const std::vector<std::string>& rooms) {
@@ -111,15 +102,15 @@ std::string EncodeRoomsRequest(const AdapterRequest& request) {
   socketio::AppendJsonString(out, request.uid);
   out += ",\"type\":" + std::to_string(static_cast<int>(request.type));
   out += ",\"opts\":{\"rooms\":";
-  AppendJsonStrings(out, request.rooms);
+  socketio::AppendJsonStringArray(out, request.rooms);
   out += ",\"except\":";
-  AppendJsonStrings(out, request.except);
+  socketio::AppendJsonStringArray(out, request.except);
   out += '}';
   if (request.type == RequestType::kRemoteDisconnect) {
     out += request.close ? ",\"close\":true" : ",\"close\":false";
   } else {
     out += ",\"rooms\":";
-    AppendJsonStrings(out, request.names);
+    socketio::AppendJsonStringArray(out, request.names);
   }
   if (!request.request_id.empty()) {
     out += ",\"requestId\":";

@@ -43,6 +43,8 @@ absl::StatusOr<std::string> DecodeJsonString(std::string_view literal);
 // by name, other control characters as \u00XX. Bytes that are not valid UTF-8
 // are written as U+FFFD so the output is always valid JSON.
 void AppendJsonString(std::string& out, std::string_view utf8);
+// Appends `items` as a JSON array of such strings.
+void AppendJsonStringArray(std::string& out, const std::vector<std::string>& items);
 
 }  // namespace hub::socketio
 

@@ -13,7 +13,7 @@ namespace {
 using namespace std::chrono_literals;
 using Clock = std::chrono::steady_clock;
 
-struct CountingTarget : FlushTarget {
+struct CountingTarget : FlushTarget, std::enable_shared_from_this<CountingTarget> {
   int flushes = 0;
   size_t frames_per_flush = 1;
   std::vector<Clock::time_point> started;
@@ -29,6 +29,15 @@ struct CountingTarget : FlushTarget {
     return frames_per_flush;
   }
 };
+
+// Has `target` request another round from inside each Flush until it has
+// been flushed `times` times.
+void RequestAgainUntil(const std::shared_ptr<WriteFlusher>& flusher,
+                       const std::shared_ptr<CountingTarget>& target, int times) {
+  target->after = [flusher, raw = target.get(), times] {
+    if (raw->flushes < times) flusher->Request(raw->shared_from_this());
+  };
+}
 
 TEST(WriteFlusherTest, EveryTargetRequestedInATurnIsFlushedOnceInOneRound) {
   boost::asio::io_context io;
@@ -52,9 +61,7 @@ TEST(WriteFlusherTest, ARequestDuringARoundGoesToTheNextRound) {
   boost::asio::io_context io;
   auto flusher = std::make_shared<WriteFlusher>(io, WriteFlushOptions{.pacing_ratio = 0});
   auto target = std::make_shared<CountingTarget>();
-  target->after = [&] {
-    if (target->flushes < 3) flusher->Request(target);
-  };
+  RequestAgainUntil(flusher, target, 3);
   flusher->Request(target);
   io.run_for(1s);
   EXPECT_EQ(target->flushes, 3);
@@ -102,9 +109,7 @@ TEST(WriteFlusherTest, TheDelayIsCappedAtMaxDelay) {
   auto target = std::make_shared<CountingTarget>();
   target->frames_per_flush = 2;
   target->busy = 2ms;
-  target->after = [&] {
-    if (target->flushes < 3) flusher->Request(target);
-  };
+  RequestAgainUntil(flusher, target, 3);
   flusher->Request(target);
   io.run_for(2s);
   ASSERT_EQ(target->flushes, 3);
@@ -136,9 +141,8 @@ TEST(WriteFlusherTest, ShortRoundsAreNotHeldBack) {
   boost::asio::io_context io;
   auto flusher = std::make_shared<WriteFlusher>(io, WriteFlushOptions{.pacing_ratio = 1.0, .max_delay = 10s});
   auto target = std::make_shared<CountingTarget>();
-  target->after = [&] {
-    if (target->flushes < 100) flusher->Request(target);
-  };
+  target->frames_per_flush = 2;  // pacing engaged: each round paces the next
+  RequestAgainUntil(flusher, target, 100);
   flusher->Request(target);
   // 100 rounds of next to nothing each: a round's own length is the only wait.
   io.run_for(2s);

@@ -15,8 +15,17 @@
 // fewer, larger writes and the shard spends at most 1/(1 + ratio) of its
 // time writing. When rounds write one frame per connection (many small
 // rooms, or a shard that keeps up), a wait would gather nothing and only
-// add latency, and the share keeps it at zero; pacing only ever engages
-// where it already pays.
+// add latency, and the share keeps it at zero.
+//
+// That share cannot start pacing where every write is one frame because
+// rounds come too often to gather more (a stream of emits round-robin over
+// many sockets). So when most of a round's connections were also written
+// less than `max_delay` before, the flusher probes: for a while it paces by
+// the share of those recently written connections instead. If the pauses
+// gather frames (most connections write more than one), the probe goes on;
+// if not (many small rooms, each socket getting a frame now and then), it
+// ends and the next probe waits twice as long as the last, so a pattern
+// that pausing cannot help pays for a probe only rarely.
 #pragma once
 
 #include <chrono>
@@ -45,6 +54,11 @@ class FlushTarget {
   // target while the current one is in the kernel: between two rounds the
   // kernel's send path evicts every connection's state from the caches.
   virtual void PrefetchForFlush() const {}
+
+ private:
+  friend class WriteFlusher;
+  // When the flusher last wrote this target (its round's start).
+  std::chrono::steady_clock::time_point last_flushed_at_{};
 };
 
 class WriteFlusher : public std::enable_shared_from_this<WriteFlusher> {
@@ -59,10 +73,14 @@ class WriteFlusher : public std::enable_shared_from_this<WriteFlusher> {
   void Request(std::shared_ptr<FlushTarget> target);
   // The wait the last round chose before the next one (tests, diagnostics).
   std::chrono::steady_clock::duration last_pause() const { return last_pause_; }
+  // Whether pauses follow the recently written share now (tests).
+  bool probing() const { return probing_; }
 
  private:
   void Schedule();
   void RunRound();
+  // The share of the round's connections the next pause is for.
+  double PacedShare(std::chrono::steady_clock::time_point now, double gathered_share, double recent_share);
 
   boost::asio::io_context& io_;
   const WriteFlushOptions options_;
@@ -72,6 +90,13 @@ class WriteFlusher : public std::enable_shared_from_this<WriteFlusher> {
   bool scheduled_ = false;
   std::chrono::steady_clock::time_point next_round_at_{};
   std::chrono::steady_clock::duration last_pause_{};
+  // Probing (see the top of this file): pauses follow the recently written
+  // share until `probe_until_`; no new probe starts before
+  // `next_probe_at_`.
+  bool probing_ = false;
+  std::chrono::steady_clock::time_point probe_until_{};
+  std::chrono::steady_clock::time_point next_probe_at_{};
+  std::chrono::steady_clock::duration probe_backoff_;
 };
 
 }  // namespace hub::engineio

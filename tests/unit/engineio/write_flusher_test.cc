@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <functional>
 
 #include "boost/asio/post.hpp"
@@ -130,11 +131,79 @@ TEST(WriteFlusherTest, ThePauseFollowsTheShareOfTargetsThatGatheredFrames) {
   EXPECT_GE(flusher->last_pause(), 10ms);
   EXPECT_LT(flusher->last_pause(), 10s);
 
-  single->frames_per_flush = 1;
-  flusher->Request(single);
+  // A target never written before is not a recent one: no probe either.
+  auto fresh = std::make_shared<CountingTarget>();
+  flusher->Request(fresh);
   io.restart();
   io.run_for(2s);
   EXPECT_EQ(flusher->last_pause(), Clock::duration::zero());
+  EXPECT_FALSE(flusher->probing());
+}
+
+TEST(WriteFlusherTest, SingleFramesToRecentlyWrittenTargetsStartAProbe) {
+  boost::asio::io_context io;
+  auto flusher = std::make_shared<WriteFlusher>(io, WriteFlushOptions{.pacing_ratio = 1.0, .max_delay = 10s});
+  auto target = std::make_shared<CountingTarget>();
+  target->busy = 10ms;
+  RequestAgainUntil(flusher, target, 2);
+  flusher->Request(target);
+  io.run_for(2s);
+  ASSERT_EQ(target->flushes, 2);
+  // The first round found a target never written; the second one written a
+  // round before, with one frame each time: the share that pausing could
+  // help is unknown, so the flusher tries.
+  EXPECT_TRUE(flusher->probing());
+  EXPECT_GE(flusher->last_pause(), 10ms);
+}
+
+TEST(WriteFlusherTest, AProbeThatGathersNothingEndsAndTheNextWaits) {
+  boost::asio::io_context io;
+  auto flusher = std::make_shared<WriteFlusher>(io, WriteFlushOptions{.pacing_ratio = 1.0, .max_delay = 10s});
+  auto target = std::make_shared<CountingTarget>();
+  target->busy = 2ms;
+  std::vector<bool> probing;  // after each round
+  target->after = [&] {
+    if (target->flushes > 1) probing.push_back(flusher->probing());
+    if (target->flushes < 60) boost::asio::post(io, [&] { flusher->Request(target); });
+  };
+  flusher->Request(target);
+  io.run_for(5s);
+  ASSERT_EQ(target->flushes, 60);
+  // About 25 rounds of 4 ms (2 ms writing, 2 ms paused) probe for 100 ms,
+  // then rounds of 2 ms run unpaused through the 100 ms back-off.
+  const auto first_on = std::find(probing.begin(), probing.end(), true);
+  ASSERT_NE(first_on, probing.end());
+  const auto first_off = std::find(first_on, probing.end(), false);
+  ASSERT_NE(first_off, probing.end()) << "a probe that gathers nothing must end";
+  // Right after, the next probe waits for its back-off.
+  ASSERT_NE(first_off + 1, probing.end());
+  EXPECT_FALSE(*(first_off + 1));
+}
+
+TEST(WriteFlusherTest, AProbeWhosePausesGatherFramesGoesOn) {
+  boost::asio::io_context io;
+  auto flusher = std::make_shared<WriteFlusher>(io, WriteFlushOptions{.pacing_ratio = 1.0, .max_delay = 10s});
+  auto sparse = std::make_shared<CountingTarget>();
+  auto busy = std::make_shared<CountingTarget>();
+  for (auto* target : {sparse.get(), busy.get()}) target->busy = 2ms;
+  const auto started = Clock::now();
+  busy->after = [&] {
+    // Once the probe pauses, one of the two targets gathers frames: half the
+    // round, enough to keep the probe going but not to start pacing alone.
+    if (flusher->probing()) busy->frames_per_flush = 3;
+    if (Clock::now() - started < 400ms) {
+      boost::asio::post(io, [&] {
+        flusher->Request(sparse);
+        flusher->Request(busy);
+      });
+    }
+  };
+  flusher->Request(sparse);
+  flusher->Request(busy);
+  io.run_for(5s);
+  EXPECT_EQ(busy->frames_per_flush, 3u);
+  // Four times the probe's own length later, still probing.
+  EXPECT_TRUE(flusher->probing());
 }
 
 TEST(WriteFlusherTest, ShortRoundsAreNotHeldBack) {

@@ -42,7 +42,10 @@ TEST(RedisAdapterTest, AckIdsForOtherReplicasComeFromThisReplicasCounter) {
   core::HubCore core(config, metrics, sink);  // not started: nothing is sent
   prometheus::Registry registry;
   metrics::ClusterMetrics cluster_metrics(registry);
-  ClusterBus bus(RedisAddress{"127.0.0.1", 1}, cluster_metrics);  // not started: no Redis
+  RedisAddress nowhere;
+  nowhere.host = "127.0.0.1";
+  nowhere.port = 1;
+  ClusterBus bus(nowhere, cluster_metrics);  // not started: no Redis
   RedisAdapter adapter(core, bus, "/socket.io/");
 
   std::set<uint64_t> ids;

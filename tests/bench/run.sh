@@ -102,6 +102,19 @@ floor() {
     "$SENDFLOOR" --sockets "$1" --frames_per_send "$2" --frame_bytes "$FRAME_BYTES" --seconds "$FLOOR_S" \
       --sender_cpu "$SERVER_CPU" --receiver_cpu "$LOADGEN_CPU" --read_interval_us "$READ_INTERVAL_US" | sed "s/^sendfloor /sendfloor when=$when /" >>"$RESULTS"
   done
+  if [[ $when == before ]]; then
+    # The same sends in the shape of two scenarios, a pass over every socket
+    # then idle: 10k @50k/s (a ~55 ms burst 5 times a second) and coalesce
+    # (~6 frames per send, ~10 ms idle between write rounds). Context for the
+    # figures above; the targets stay against the tight-loop floor.
+    for args in "9000 1 130000" "1000 6 10000"; do
+      # shellcheck disable=SC2086
+      set -- $args
+      echo "== sendfloor burst sockets=$1 frames_per_send=$2 idle_us=$3" >&2
+      "$SENDFLOOR" --sockets "$1" --frames_per_send "$2" --frame_bytes "$FRAME_BYTES" --seconds "$FLOOR_S" --idle_us "$3" \
+        --sender_cpu "$SERVER_CPU" --receiver_cpu "$LOADGEN_CPU" --read_interval_us "$READ_INTERVAL_US" | sed "s/^sendfloor /sendfloor when=burst /" >>"$RESULTS"
+    done
+  fi
 }
 
 # The hub's per-connection queue flags. The ramps raise the frame bound so a

@@ -2,7 +2,7 @@
 // thread send()s small frames round-robin to many loopback TCP sockets, as a
 // broadcast does. Every hub figure in run.sh is quoted against this number.
 //
-//   sendfloor --sockets 1000 --frames_per_send 4 --frame_bytes 130 --seconds 2
+//   sendfloor --sockets 1000 --frames_per_send 4 --frame_bytes 130 --seconds 2 [--idle_us 10000]
 //
 // Prints one line: "sendfloor sockets=... ns_per_frame=... ns_per_send=...".
 // On loopback the receiving TCP stack runs in the sender's context (softirq on
@@ -38,6 +38,11 @@ struct Options {
   // As the load generator's --read_interval_us: 0 blocks in epoll_wait (each
   // frame may wake the receiver, a cost the sender pays); >0 polls.
   int read_interval_us = 0;
+  // Sleep this long after each pass over all sockets. A server that keeps
+  // up with a broadcast rate sends in bursts and idles between them, and
+  // after an idle spell the kernel's socket state is colder than in a tight
+  // loop; this measures the floor of that shape.
+  int idle_us = 0;
 };
 
 [[noreturn]] void Die(const char* what) {
@@ -72,6 +77,7 @@ Options Parse(int argc, char** argv) {
     else if (key == "--sender_cpu") o.sender_cpu = std::atoi(value);
     else if (key == "--receiver_cpu") o.receiver_cpu = std::atoi(value);
     else if (key == "--read_interval_us") o.read_interval_us = std::atoi(value);
+    else if (key == "--idle_us") o.idle_us = std::atoi(value);
     else {
       std::fprintf(stderr, "unknown flag %s\n", key.c_str());
       std::exit(2);
@@ -156,6 +162,7 @@ int main(int argc, char** argv) {
         ++would_block;
       }
     }
+    if (o.idle_us > 0) std::this_thread::sleep_for(std::chrono::microseconds(o.idle_us));
   }
   const int64_t cpu_ns = ThreadCpuNs() - cpu_start;
   const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
@@ -164,9 +171,9 @@ int main(int argc, char** argv) {
 
   const int64_t frames = sends * o.frames_per_send;
   std::printf(
-      "sendfloor sockets=%d frames_per_send=%d frame_bytes=%d read_interval_us=%d frames=%lld would_block=%lld "
+      "sendfloor sockets=%d frames_per_send=%d frame_bytes=%d read_interval_us=%d idle_us=%d frames=%lld would_block=%lld "
       "frames_per_s=%.0f cpu_util=%.2f ns_per_frame=%.0f ns_per_send=%.0f\n",
-      o.sockets, o.frames_per_send, o.frame_bytes, o.read_interval_us, static_cast<long long>(frames),
+      o.sockets, o.frames_per_send, o.frame_bytes, o.read_interval_us, o.idle_us, static_cast<long long>(frames),
       static_cast<long long>(would_block), frames / wall, cpu_ns / 1e9 / wall,
       frames ? double(cpu_ns) / frames : 0.0, sends ? double(cpu_ns) / sends : 0.0);
   return 0;

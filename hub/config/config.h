@@ -39,8 +39,8 @@ struct Config {
   uint64_t max_outbound_bytes = 16 << 20;
   OverflowPolicy outbound_overflow = OverflowPolicy::kDisconnect;
   // Write pacing of a shard under load (see engineio/write_flusher.h).
-  uint32_t write_pacing_percent = 200;
-  uint32_t max_write_delay_us = 10000;
+  uint32_t write_pacing_percent = 400;
+  uint32_t max_write_delay_us = 20000;
 
   // Socket.IO.
   uint32_t connect_timeout_ms = 45000;

@@ -40,9 +40,9 @@ namespace hub::engineio {
 struct WriteFlushOptions {
   // The next flush waits this many times the previous flush's duration.
   // 0 writes at every turn.
-  double pacing_ratio = 2.0;
+  double pacing_ratio = 4.0;
   // Upper bound of that wait.
-  std::chrono::microseconds max_delay{10000};
+  std::chrono::microseconds max_delay{20000};
 };
 
 class FlushTarget {

@@ -44,8 +44,10 @@ void WriteFlusher::RunRound() {
   round_.swap(pending_);
   const size_t count = round_.size();
   size_t gathered = 0;  // targets that wrote more than one frame
-  size_t recent = 0;    // targets also written less than max_delay before
-  const auto recent_since = started - options_.max_delay;
+  // Targets also written less than half of max_delay before: a pause of at
+  // most max_delay can gather two frames for them, not for slower ones.
+  size_t recent = 0;
+  const auto recent_since = started - options_.max_delay / 2;
   for (size_t i = 0; i < count; ++i) {
     // Two steps ahead the object itself, one step ahead what it points to.
     if (i + 2 < count) {

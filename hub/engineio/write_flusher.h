@@ -20,8 +20,10 @@
 // That share cannot start pacing where every write is one frame because
 // rounds come too often to gather more (a stream of emits round-robin over
 // many sockets). So when most of a round's connections were also written
-// less than `max_delay` before, the flusher probes: for a while it paces by
-// the share of those recently written connections instead. If the pauses
+// less than `max_delay` / 2 before (often enough that a pause of at most
+// `max_delay` can gather two frames for them), the flusher probes: for a
+// while it paces by the share of those recently written connections
+// instead. If the pauses
 // gather frames (most connections write more than one), the probe goes on;
 // if not (many small rooms, each socket getting a frame now and then), it
 // ends and the next probe waits twice as long as the last, so a pattern

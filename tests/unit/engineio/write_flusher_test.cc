@@ -8,6 +8,7 @@
 #include <functional>
 
 #include "boost/asio/post.hpp"
+#include "boost/asio/steady_timer.hpp"
 
 namespace hub::engineio {
 namespace {
@@ -154,6 +155,26 @@ TEST(WriteFlusherTest, SingleFramesToRecentlyWrittenTargetsStartAProbe) {
   // help is unknown, so the flusher tries.
   EXPECT_TRUE(flusher->probing());
   EXPECT_GE(flusher->last_pause(), 10ms);
+}
+
+TEST(WriteFlusherTest, TargetsWrittenLessOftenThanHalfTheMaxDelayStartNoProbe) {
+  boost::asio::io_context io;
+  // A pause of at most 60 ms gathers two frames only for targets written
+  // every 30 ms or more often; this one is written every 50 ms.
+  auto flusher = std::make_shared<WriteFlusher>(io, WriteFlushOptions{.pacing_ratio = 1.0, .max_delay = 60ms});
+  auto target = std::make_shared<CountingTarget>();
+  bool ever_probed = false;
+  target->after = [&] {
+    ever_probed = ever_probed || flusher->probing();
+    if (target->flushes < 5) {
+      auto timer = std::make_shared<boost::asio::steady_timer>(io, 50ms);
+      timer->async_wait([&, timer](const boost::system::error_code&) { flusher->Request(target); });
+    }
+  };
+  flusher->Request(target);
+  io.run_for(2s);
+  ASSERT_EQ(target->flushes, 5);
+  EXPECT_FALSE(ever_probed || flusher->probing());
 }
 
 TEST(WriteFlusherTest, AProbeThatGathersNothingEndsAndTheNextWaits) {

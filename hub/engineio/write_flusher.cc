@@ -65,7 +65,9 @@ void WriteFlusher::RunRound() {
   }
   round_.clear();
   const auto finished = std::chrono::steady_clock::now();
-  const auto share_of = [count](size_t n) { return count == 0 ? 0.0 : static_cast<double>(n) / static_cast<double>(count); };
+  const auto share_of = [count](size_t n) {
+    return count == 0 ? 0.0 : static_cast<double>(n) / static_cast<double>(count);
+  };
   const double paced_share = PacedShare(finished, share_of(gathered), share_of(recent));
   const auto pause = std::chrono::duration_cast<std::chrono::steady_clock::duration>(
       (finished - started) * (options_.pacing_ratio * paced_share));

@@ -23,11 +23,11 @@
 // less than `max_delay` / 2 before (often enough that a pause of at most
 // `max_delay` can gather two frames for them), the flusher probes: for a
 // while it paces by the share of those recently written connections
-// instead. If the pauses
-// gather frames (most connections write more than one), the probe goes on;
-// if not (many small rooms, each socket getting a frame now and then), it
-// ends and the next probe waits twice as long as the last, so a pattern
-// that pausing cannot help pays for a probe only rarely.
+// instead. If the pauses gather frames (most connections write more than
+// one), the probe goes on; if not (many small rooms, each socket getting a
+// frame now and then), it ends and the next probe waits twice as long as
+// the last, so a pattern that pausing cannot help pays for a probe only
+// rarely.
 #pragma once
 
 #include <chrono>

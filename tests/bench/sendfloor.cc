@@ -3,6 +3,7 @@
 // broadcast does. Every hub figure in run.sh is quoted against this number.
 //
 //   sendfloor --sockets 1000 --frames_per_send 4 --frame_bytes 130 --seconds 2 [--idle_us 10000]
+//             [--io_uring 1]
 //
 // Prints one line: "sendfloor sockets=... ns_per_frame=... ns_per_send=...".
 // On loopback the receiving TCP stack runs in the sender's context (softirq on
@@ -22,9 +23,14 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <memory>
 #include <string>
 #include <thread>
 #include <vector>
+
+#ifdef HUB_HAVE_LIBURING
+#include <liburing.h>
+#endif
 
 namespace {
 
@@ -43,6 +49,11 @@ struct Options {
   // after an idle spell the kernel's socket state is colder than in a tight
   // loop; this measures the floor of that shape.
   int idle_us = 0;
+  // Each pass as one io_uring submission of a send per socket (registered
+  // files, MSG_DONTWAIT so a full buffer completes with EAGAIN in this
+  // thread instead of going to a kernel worker): what batching the system
+  // calls would save. Needs the build to have found liburing.
+  bool io_uring = false;
 };
 
 [[noreturn]] void Die(const char* what) {
@@ -78,6 +89,7 @@ Options Parse(int argc, char** argv) {
     else if (key == "--receiver_cpu") o.receiver_cpu = std::atoi(value);
     else if (key == "--read_interval_us") o.read_interval_us = std::atoi(value);
     else if (key == "--idle_us") o.idle_us = std::atoi(value);
+    else if (key == "--io_uring") o.io_uring = std::atoi(value) != 0;
     else {
       std::fprintf(stderr, "unknown flag %s\n", key.c_str());
       std::exit(2);
@@ -134,6 +146,74 @@ void Receive(const std::vector<int>& receivers, int cpu, int interval_us, std::a
   close(ep);
 }
 
+// One pass over every socket with plain send(); counts into sends and
+// would_block.
+void SendPass(const std::vector<int>& senders, const std::string& burst, int64_t& sends, int64_t& would_block) {
+  for (int fd : senders) {  // one "broadcast": every socket once
+    if (send(fd, burst.data(), burst.size(), MSG_NOSIGNAL) > 0) {
+      ++sends;
+    } else {
+      ++would_block;
+    }
+  }
+}
+
+#ifdef HUB_HAVE_LIBURING
+class UringSender {
+ public:
+  explicit UringSender(const std::vector<int>& senders) : count_(static_cast<int>(senders.size())) {
+    if (io_uring_queue_init(kEntries, &ring_, 0) < 0) Die("io_uring_queue_init");
+    if (io_uring_register_files(&ring_, senders.data(), static_cast<unsigned>(senders.size())) < 0) {
+      Die("io_uring_register_files");
+    }
+  }
+  ~UringSender() { io_uring_queue_exit(&ring_); }
+
+  void Pass(const std::string& burst, int64_t& sends, int64_t& would_block) {
+    int in_flight = 0;
+    for (int i = 0; i < count_; ++i) {
+      io_uring_sqe* sqe = io_uring_get_sqe(&ring_);
+      if (sqe == nullptr) {  // the submission queue is full: send what is there
+        io_uring_submit(&ring_);
+        in_flight -= Reap(sends, would_block);
+        sqe = io_uring_get_sqe(&ring_);
+      }
+      io_uring_prep_send(sqe, i, burst.data(), burst.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+      sqe->flags |= IOSQE_FIXED_FILE;
+      ++in_flight;
+    }
+    io_uring_submit(&ring_);
+    while (in_flight > 0) {
+      io_uring_cqe* cqe = nullptr;
+      if (io_uring_wait_cqe(&ring_, &cqe) < 0) Die("io_uring_wait_cqe");
+      in_flight -= Reap(sends, would_block);
+    }
+  }
+
+ private:
+  static constexpr unsigned kEntries = 4096;
+
+  int Reap(int64_t& sends, int64_t& would_block) {
+    io_uring_cqe* cqe = nullptr;
+    unsigned head = 0;
+    int seen = 0;
+    io_uring_for_each_cqe(&ring_, head, cqe) {
+      if (cqe->res > 0) {
+        ++sends;
+      } else {
+        ++would_block;
+      }
+      ++seen;
+    }
+    io_uring_cq_advance(&ring_, static_cast<unsigned>(seen));
+    return seen;
+  }
+
+  io_uring ring_{};
+  const int count_;
+};
+#endif
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -150,18 +230,29 @@ int main(int argc, char** argv) {
   for (int fd : senders) (void)send(fd, burst.data(), burst.size(), MSG_NOSIGNAL);
   std::this_thread::sleep_for(std::chrono::milliseconds(200));
 
+#ifdef HUB_HAVE_LIBURING
+  std::unique_ptr<UringSender> uring;
+  if (o.io_uring) uring = std::make_unique<UringSender>(senders);
+#else
+  if (o.io_uring) {
+    std::fprintf(stderr, "sendfloor was built without liburing (install liburing-dev and reconfigure)\n");
+    return 2;
+  }
+#endif
   int64_t sends = 0, would_block = 0;
   const auto start = std::chrono::steady_clock::now();
   const auto deadline = start + std::chrono::duration<double>(o.seconds);
   const int64_t cpu_start = ThreadCpuNs();
   while (std::chrono::steady_clock::now() < deadline) {
-    for (int fd : senders) {  // one "broadcast": every socket once
-      if (send(fd, burst.data(), burst.size(), MSG_NOSIGNAL) > 0) {
-        ++sends;
-      } else {
-        ++would_block;
-      }
+#ifdef HUB_HAVE_LIBURING
+    if (uring) {
+      uring->Pass(burst, sends, would_block);
+    } else {
+      SendPass(senders, burst, sends, would_block);
     }
+#else
+    SendPass(senders, burst, sends, would_block);
+#endif
     if (o.idle_us > 0) std::this_thread::sleep_for(std::chrono::microseconds(o.idle_us));
   }
   const int64_t cpu_ns = ThreadCpuNs() - cpu_start;
@@ -171,9 +262,11 @@ int main(int argc, char** argv) {
 
   const int64_t frames = sends * o.frames_per_send;
   std::printf(
-      "sendfloor sockets=%d frames_per_send=%d frame_bytes=%d read_interval_us=%d idle_us=%d frames=%lld would_block=%lld "
+      "sendfloor sockets=%d frames_per_send=%d frame_bytes=%d read_interval_us=%d idle_us=%d io_uring=%d frames=%lld "
+      "would_block=%lld "
       "frames_per_s=%.0f cpu_util=%.2f ns_per_frame=%.0f ns_per_send=%.0f\n",
-      o.sockets, o.frames_per_send, o.frame_bytes, o.read_interval_us, o.idle_us, static_cast<long long>(frames),
+      o.sockets, o.frames_per_send, o.frame_bytes, o.read_interval_us, o.idle_us, o.io_uring ? 1 : 0,
+      static_cast<long long>(frames),
       static_cast<long long>(would_block), frames / wall, cpu_ns / 1e9 / wall,
       frames ? double(cpu_ns) / frames : 0.0, sends ? double(cpu_ns) / sends : 0.0);
   return 0;

@@ -86,30 +86,29 @@ bool Session::HasRoomFor(size_t frames, size_t bytes) const {
 }
 
 void Session::TakeFrames(std::vector<SharedFrame>& out, size_t max_frames, size_t max_bytes) {
-  if (!queue_.empty()) stats_.queue_depth.Observe(static_cast<double>(queue_.size()));
+  size_t frames = 0;
   size_t bytes = 0;
-  const size_t kind = static_cast<size_t>(transport_kind_);
-  while (!queue_.empty() && max_frames > 0 && (bytes == 0 || bytes + queue_.front()->size() <= max_bytes)) {
-    bytes += queue_.front()->size();
-    queued_bytes_ -= queue_.front()->size();
-    out.push_back(std::move(queue_.front()));
-    queue_.pop_front();
-    --max_frames;
-    stats_.packets_out[kind].Add();
+  while (frames < queue_.size() && frames < max_frames &&
+         (bytes == 0 || bytes + queue_[frames]->size() <= max_bytes)) {
+    bytes += queue_[frames]->size();
+    out.push_back(std::move(queue_[frames]));
+    ++frames;
   }
-  stats_.bytes_out[kind].Add(bytes);
+  Retire(frames, bytes);
 }
 
 void Session::PopWritten(size_t frames) {
+  size_t bytes = 0;
+  for (size_t i = 0; i < frames; ++i) bytes += queue_[i]->size();
+  Retire(frames, bytes);
+}
+
+void Session::Retire(size_t frames, size_t bytes) {
   if (frames == 0) return;
   stats_.queue_depth.Observe(static_cast<double>(queue_.size()));
-  const size_t kind = static_cast<size_t>(transport_kind_);
-  size_t bytes = 0;
-  for (size_t i = 0; i < frames; ++i) {
-    bytes += queue_.front()->size();
-    queue_.pop_front();
-  }
+  queue_.erase(queue_.begin(), queue_.begin() + static_cast<std::ptrdiff_t>(frames));
   queued_bytes_ -= bytes;
+  const size_t kind = static_cast<size_t>(transport_kind_);
   stats_.packets_out[kind].Add(frames);
   stats_.bytes_out[kind].Add(bytes);
 }

@@ -118,6 +118,9 @@ class Session : public std::enable_shared_from_this<Session>, private DeadlineQu
   bool upgrading() const { return upgrade_transport_ != nullptr; }
 
  private:
+  // Drops the `frames` oldest queued frames (`bytes` in all), which left
+  // through the transport, and counts them out.
+  void Retire(size_t frames, size_t bytes);
   void SchedulePing();
   void OnDeadline() override;  // of the heartbeat
   void OnHeartbeatTimer();

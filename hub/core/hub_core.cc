@@ -1,6 +1,7 @@
 #include "hub/core/hub_core.h"
 
 #include <algorithm>
+#include <iterator>
 #include <thread>
 
 #include "absl/strings/numbers.h"
@@ -32,6 +33,26 @@ absl::StatusOr<SharedEmit> MakeEmit(std::string_view nsp, std::string event,
   return SharedEmit(std::move(emit));
 }
 
+namespace {
+
+// A ForEachShard `done` that adds up the shards' counts for `done`.
+std::function<void(std::vector<uint64_t>&)> SumThen(std::function<void(uint64_t)> done) {
+  return [done = std::move(done)](std::vector<uint64_t>& counts) {
+    uint64_t total = 0;
+    for (uint64_t count : counts) total += count;
+    done(total);
+  };
+}
+
+// The shards' lists as one, in shard order.
+template <typename T>
+std::vector<T> Concatenate(std::vector<std::vector<T>>& per_shard) {
+  std::vector<T> all;
+  for (auto& part : per_shard) std::move(part.begin(), part.end(), std::back_inserter(all));
+  return all;
+}
+
+}  // namespace
 
 HubCore::HubCore(const Config& config, metrics::Metrics& metrics, ClientEventSink& sink)
     : config_(config) {
@@ -185,16 +206,11 @@ void HubCore::EmitTo(std::vector<std::string> socket_ids, SharedEmit emit,
 void HubCore::Broadcast(Selection selection, SharedEmit emit, bool is_volatile,
                         std::function<void(uint64_t)> done) {
   auto shared_selection = std::make_shared<const Selection>(std::move(selection));
-  auto gather = Gather<uint64_t>::Create(shards_.size(), [done = std::move(done)](std::vector<uint64_t>& counts) {
-    uint64_t total = 0;
-    for (uint64_t count : counts) total += count;
-    done(total);
-  });
-  for (size_t shard = 0; shard < shards_.size(); ++shard) {
-    PostToShard(shard, [this, shard, gather, shared_selection, emit, is_volatile] {
-      gather->Complete(shard, BroadcastOnShard(shard, *shared_selection, *emit, is_volatile));
-    });
-  }
+  ForEachShard<uint64_t>(
+      [this, shared_selection, emit, is_volatile](Shard& shard) {
+        return BroadcastOnShard(static_cast<size_t>(shard.index()), *shared_selection, *emit, is_volatile);
+      },
+      SumThen(std::move(done)));
 }
 
 namespace {
@@ -215,11 +231,7 @@ using AckGather = Gather<std::vector<AckReply>>;
 
 std::shared_ptr<AckGather> GatherAcks(size_t shards, std::function<void(std::vector<AckReply>)> done) {
   return AckGather::Create(shards, [done = std::move(done)](std::vector<std::vector<AckReply>>& per_shard) {
-    std::vector<AckReply> all;
-    for (auto& replies : per_shard) {
-      for (auto& reply : replies) all.push_back(std::move(reply));
-    }
-    done(std::move(all));
+    done(Concatenate(per_shard));
   });
 }
 
@@ -360,11 +372,7 @@ void HubCore::UpdateRooms(Selection selection, std::vector<std::string> rooms, b
         }
         return static_cast<uint64_t>(selected.size());
       },
-      [done = std::move(done)](std::vector<uint64_t>& counts) {
-        uint64_t total = 0;
-        for (uint64_t count : counts) total += count;
-        done(total);
-      });
+      SumThen(std::move(done)));
 }
 
 void HubCore::Disconnect(Selection selection, bool close_connection,
@@ -388,11 +396,7 @@ void HubCore::Disconnect(Selection selection, bool close_connection,
         }
         return static_cast<uint64_t>(ids.size());
       },
-      [done = std::move(done)](std::vector<uint64_t>& counts) {
-        uint64_t total = 0;
-        for (uint64_t count : counts) total += count;
-        done(total);
-      });
+      SumThen(std::move(done)));
 }
 
 struct HubCore::ListState {
@@ -477,21 +481,14 @@ void HubCore::FetchSockets(Selection selection, std::function<void(std::vector<S
         }
         return out;
       },
-      [done = std::move(done)](std::vector<Details>& per_shard) {
-        Details all;
-        for (auto& details : per_shard) {
-          for (auto& one : details) all.push_back(std::move(one));
-        }
-        done(std::move(all));
-      });
+      [done = std::move(done)](std::vector<Details>& per_shard) { done(Concatenate(per_shard)); });
 }
 
 void HubCore::ListRooms(std::string nsp, std::function<void(std::vector<std::string>)> done) {
   using Rooms = std::vector<std::string>;
   ForEachShard<Rooms>([nsp = std::move(nsp)](Shard& shard) { return shard.registry().rooms().RoomNames(nsp); },
                       [done = std::move(done)](std::vector<Rooms>& per_shard) {
-                        Rooms all;
-                        for (auto& rooms : per_shard) all.insert(all.end(), rooms.begin(), rooms.end());
+                        Rooms all = Concatenate(per_shard);
                         std::sort(all.begin(), all.end());
                         all.erase(std::unique(all.begin(), all.end()), all.end());
                         done(std::move(all));

@@ -60,9 +60,7 @@ void RequestResponder::OnRequest(const std::string& channel, std::string_view pa
         core::Selection selection;
         selection.nsp = nsp;
         selection.rooms = request->names;
-        local_.FetchSockets(std::move(selection), [this, nsp, id](std::vector<core::SocketDetails> sockets) {
-          std::vector<std::string> ids;
-          for (const auto& socket : sockets) ids.push_back(socket.summary.id);
+        local_.SocketIds(std::move(selection), [this, nsp, id](std::vector<std::string> ids) {
           Respond(nsp, EncodeSocketIdsResponse(id, ids));
         });
       }

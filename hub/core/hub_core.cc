@@ -52,6 +52,13 @@ std::vector<T> Concatenate(std::vector<std::vector<T>>& per_shard) {
   return all;
 }
 
+// On `shard`'s thread: the ids of its sockets that `selection` picks.
+std::vector<std::string> SelectedIds(Shard& shard, const Selection& selection) {
+  std::vector<std::string> ids;
+  for (socketio::Socket* socket : shard.registry().Select(selection)) ids.push_back(socket->id());
+  return ids;
+}
+
 }  // namespace
 
 HubCore::HubCore(const Config& config, metrics::Metrics& metrics, ClientEventSink& sink)
@@ -285,11 +292,7 @@ void HubCore::EmitWithAck(Selection selection, SharedEmit emit, std::chrono::mil
   using Ids = std::vector<std::string>;
   auto shared_selection = std::make_shared<const Selection>(std::move(selection));
   ForEachShard<Ids>(
-      [shared_selection](Shard& shard) {
-        Ids ids;
-        for (socketio::Socket* socket : shard.registry().Select(*shared_selection)) ids.push_back(socket->id());
-        return ids;
-      },
+      [shared_selection](Shard& shard) { return SelectedIds(shard, *shared_selection); },
       [this, emit, timeout, on_selected = std::move(on_selected),
        done = std::move(done)](std::vector<Ids>& per_shard) mutable {
         Ids all;
@@ -482,6 +485,13 @@ void HubCore::FetchSockets(Selection selection, std::function<void(std::vector<S
         return out;
       },
       [done = std::move(done)](std::vector<Details>& per_shard) { done(Concatenate(per_shard)); });
+}
+
+void HubCore::SocketIds(Selection selection, std::function<void(std::vector<std::string>)> done) {
+  using Ids = std::vector<std::string>;
+  auto shared_selection = std::make_shared<const Selection>(std::move(selection));
+  ForEachShard<Ids>([shared_selection](Shard& shard) { return SelectedIds(shard, *shared_selection); },
+                    [done = std::move(done)](std::vector<Ids>& per_shard) { done(Concatenate(per_shard)); });
 }
 
 void HubCore::ListRooms(std::string nsp, std::function<void(std::vector<std::string>)> done) {

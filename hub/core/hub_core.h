@@ -68,10 +68,13 @@ class HubCore : public Adapter, private ShardDelivery {
                    std::function<void(absl::StatusOr<SocketPage>)> done) override;
   bool draining() const override { return server_state_.draining.load(); }
 
-  // For socket.io servers sharing a cluster (their fetchSockets and
-  // allRooms): every selected socket at once, with its handshake, and the
-  // rooms of a namespace, socket-id rooms included, as socket.io lists them.
+  // For socket.io servers sharing a cluster (their fetchSockets, allSockets
+  // and allRooms): every selected socket at once, with its handshake; only
+  // their ids; and the rooms of a namespace, socket-id rooms included, as
+  // socket.io lists them.
   void FetchSockets(Selection selection, std::function<void(std::vector<SocketDetails>)> done);
+  // Only the ids of the selected sockets.
+  void SocketIds(Selection selection, std::function<void(std::vector<std::string>)> done);
   void ListRooms(std::string nsp, std::function<void(std::vector<std::string>)> done);
 
   // Refuses new handshakes, closes every connection at the Engine.IO level

@@ -36,6 +36,12 @@ MsgWriter& BeginMessage(MsgWriter& w, uint32_t fields, std::string_view type, st
   return w.Map(fields + 3).Str("t").Str(type).Str("id").Str(id).Str("from").Str(from);
 }
 
+std::string EncodeAnswer(std::string_view id, std::string_view from, MsgWriter& fields, uint32_t field_count) {
+  MsgWriter w;
+  BeginMessage(w, field_count, "answer", id, from).Raw(fields.out());
+  return std::move(w.out());
+}
+
 void WriteSelection(MsgWriter& w, const core::Selection& s) {
   w.Map(5);
   w.Str("nsp").Str(s.nsp);

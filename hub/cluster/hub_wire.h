@@ -27,6 +27,9 @@ std::string HubHeartbeatChannel();          // hub-cluster#heartbeat#
 // Starts a message map of `fields` entries plus t/id/from.
 MsgWriter& BeginMessage(MsgWriter& w, uint32_t fields, std::string_view type, std::string_view id,
                         std::string_view from);
+// An "answer" from replica `from` to request `id`: the `field_count`
+// entries already written to `fields`, with t/id/from.
+std::string EncodeAnswer(std::string_view id, std::string_view from, MsgWriter& fields, uint32_t field_count);
 
 void WriteSelection(MsgWriter& w, const core::Selection& selection);
 core::Selection ReadSelection(const MsgValue& value);

@@ -46,16 +46,13 @@ uint64_t RedisAdapter::NextAckId() { return local_.NextAckId(); }
 
 void RedisAdapter::Reply(const std::string& to, const std::string& id, MsgWriter& fields,
                          uint32_t field_count) {
-  MsgWriter w;
-  BeginMessage(w, field_count, "answer", id, bus_.uid()).Raw(fields.out());
-  bus_.Publish(HubDirectChannel(to), w.out(), "response");
+  bus_.Publish(HubDirectChannel(to), EncodeAnswer(id, bus_.uid(), fields, field_count), "response");
 }
 
 void RedisAdapter::ReplyConfirmed(const std::string& to, const std::string& id, MsgWriter& fields,
                                   uint32_t field_count, std::function<void(bool)> done) {
-  MsgWriter w;
-  BeginMessage(w, field_count, "answer", id, bus_.uid()).Raw(fields.out());
-  bus_.PublishConfirmed(HubDirectChannel(to), w.out(), "response", std::move(done));
+  bus_.PublishConfirmed(HubDirectChannel(to), EncodeAnswer(id, bus_.uid(), fields, field_count), "response",
+                        std::move(done));
 }
 
 void RedisAdapter::PublishBroadcast(BroadcastMessage message, ClusterBus::OnAnswer on_answer,

@@ -104,9 +104,9 @@ void RequestResponder::ChangeSockets(const std::string& nsp, const AdapterReques
     if (id.empty()) return;
     if (from_hub) {
       bus_.Post([this, from, id, n] {
-        MsgWriter w;
-        BeginMessage(w, 1, "answer", id, bus_.uid()).Str("n").Uint(n);
-        bus_.Publish(HubDirectChannel(from), w.out(), "response");
+        MsgWriter fields;
+        fields.Str("n").Uint(n);
+        bus_.Publish(HubDirectChannel(from), EncodeAnswer(id, bus_.uid(), fields, 1), "response");
       });
     } else if (single && n > 0) {
       Respond(nsp, EncodeDoneResponse(id));

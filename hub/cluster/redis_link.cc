@@ -1,7 +1,6 @@
 #include "hub/cluster/redis_link.h"
 
 #include <algorithm>
-#include <cstring>
 
 #include "absl/strings/numbers.h"
 #include "hub/base/log.h"
@@ -109,16 +108,8 @@ void RedisLink::Setup(size_t index) {
     Ready();
     return;
   }
-  const SetupStep& step = setup_[index];
-  std::vector<const char*> args;
-  std::vector<size_t> lengths;
-  for (const auto& arg : step.argv) {
-    args.push_back(arg.data());
-    lengths.push_back(arg.size());
-  }
   // On failure hiredis is disconnecting already; OnDisconnect retries.
-  redisAsyncCommandArgv(context_, &RedisLink::OnSetupReply, reinterpret_cast<void*>(index),
-                        static_cast<int>(args.size()), args.data(), lengths.data());
+  SendArgv(setup_[index].argv, &RedisLink::OnSetupReply, reinterpret_cast<void*>(index));
 }
 
 void RedisLink::OnSetupReply(redisAsyncContext* context, void* raw, void* privdata) {
@@ -206,15 +197,8 @@ bool RedisLink::Command(const std::vector<std::string>& argv, OnReply on_reply) 
     metrics_.Lost("redis_down");
     return false;
   }
-  std::vector<const char*> args;
-  std::vector<size_t> lengths;
-  for (const auto& arg : argv) {
-    args.push_back(arg.data());
-    lengths.push_back(arg.size());
-  }
   auto* box = new ReplyBox{std::move(on_reply)};
-  if (redisAsyncCommandArgv(context_, &RedisLink::OnCommandReply, box, static_cast<int>(args.size()),
-                            args.data(), lengths.data()) != REDIS_OK) {
+  if (!SendArgv(argv, &RedisLink::OnCommandReply, box)) {
     delete box;
     metrics_.Lost("redis_down");
     return false;
@@ -232,14 +216,20 @@ bool RedisLink::PSubscribe(const std::vector<std::string>& patterns) {
 
 bool RedisLink::SendSubscription(const char* verb, const std::vector<std::string>& names) {
   if (!connected_ || context_ == nullptr || names.empty()) return false;
-  std::vector<const char*> args{verb};
-  std::vector<size_t> lengths{std::strlen(verb)};
-  for (const auto& name : names) {
-    args.push_back(name.data());
-    lengths.push_back(name.size());
+  std::vector<std::string> argv{verb};
+  argv.insert(argv.end(), names.begin(), names.end());
+  return SendArgv(argv, &RedisLink::OnSubscriptionReply, nullptr);
+}
+
+bool RedisLink::SendArgv(const std::vector<std::string>& argv, redisCallbackFn* on_reply, void* privdata) {
+  std::vector<const char*> args;
+  std::vector<size_t> lengths;
+  for (const auto& arg : argv) {
+    args.push_back(arg.data());
+    lengths.push_back(arg.size());
   }
-  return redisAsyncCommandArgv(context_, &RedisLink::OnSubscriptionReply, nullptr,
-                               static_cast<int>(args.size()), args.data(), lengths.data()) == REDIS_OK;
+  return redisAsyncCommandArgv(context_, on_reply, privdata, static_cast<int>(args.size()), args.data(),
+                               lengths.data()) == REDIS_OK;
 }
 
 }  // namespace hub::cluster

@@ -53,6 +53,8 @@ class RedisLink {
 
  private:
   bool SendSubscription(const char* verb, const std::vector<std::string>& names);
+  // Queues one command on the connection; false when hiredis refuses it.
+  bool SendArgv(const std::vector<std::string>& argv, redisCallbackFn* on_reply, void* privdata);
   void Connect();
   // Sends setup step `index`, or becomes ready after the last.
   void Setup(size_t index);

@@ -24,6 +24,22 @@ std::string Begin(std::string_view request_id) {
   return out;
 }
 
+// {"key":<value>,...} in the map's (sorted) order; `append_value` writes
+// each value.
+template <typename Map, typename AppendValue>
+void AppendObject(std::string& out, const Map& map, AppendValue append_value) {
+  out += '{';
+  bool first = true;
+  for (const auto& [key, value] : map) {
+    if (!first) out += ',';
+    first = false;
+    socketio::AppendJsonString(out, key);
+    out += ':';
+    append_value(value);
+  }
+  out += '}';
+}
+
 // Node joins repeated request headers with ", ".
 void AppendHeaders(std::string& out, const Pairs& headers) {
   std::map<std::string, std::string> joined;
@@ -31,36 +47,20 @@ void AppendHeaders(std::string& out, const Pairs& headers) {
     auto [it, fresh] = joined.emplace(name, value);
     if (!fresh) it->second += ", " + value;
   }
-  out += '{';
-  bool first = true;
-  for (const auto& [name, value] : joined) {
-    if (!first) out += ',';
-    first = false;
-    socketio::AppendJsonString(out, name);
-    out += ':';
-    socketio::AppendJsonString(out, value);
-  }
-  out += '}';
+  AppendObject(out, joined, [&out](const std::string& value) { socketio::AppendJsonString(out, value); });
 }
 
 // Node's query parser: a repeated key becomes an array of its values.
 void AppendQuery(std::string& out, const Pairs& query) {
   std::map<std::string, std::vector<std::string>> values;
   for (const auto& [key, value] : query) values[key].push_back(value);
-  out += '{';
-  bool first = true;
-  for (const auto& [key, list] : values) {
-    if (!first) out += ',';
-    first = false;
-    socketio::AppendJsonString(out, key);
-    out += ':';
+  AppendObject(out, values, [&out](const std::vector<std::string>& list) {
     if (list.size() == 1) {
       socketio::AppendJsonString(out, list.front());
     } else {
       socketio::AppendJsonStringArray(out, list);
     }
-  }
-  out += '}';
+  });
 }
 
 void AppendPercentEncoded(std::string& out, std::string_view text) {

@@ -3,6 +3,9 @@
 #include <array>
 #include <cstring>
 
+#include "absl/strings/ascii.h"
+#include "hub/base/strings.h"
+
 namespace hub::engineio {
 namespace {
 
@@ -73,10 +76,7 @@ void HandshakeInfo::Builder::AddQuery(std::string_view name, std::string_view va
 }
 
 void HandshakeInfo::Builder::AddHeader(std::string_view name, std::string_view value) {
-  std::string lower(name);
-  for (char& c : lower) {
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  }
+  const std::string lower = absl::AsciiStrToLower(ToAbsl(name));
   size_t known = 0;
   while (known < kKnownHeaders.size() && kKnownHeaders[known] != lower) ++known;
   if (known < kKnownHeaders.size()) {

@@ -249,18 +249,25 @@ TEST(HubWireTest, ClientEventAndHeartbeatRoundTrip) {
   EXPECT_EQ(hb->groups, h.groups);
 }
 
+Heartbeat Beat(std::string uid, bool bye = false) {
+  Heartbeat heartbeat;
+  heartbeat.uid = std::move(uid);
+  heartbeat.bye = bye;
+  return heartbeat;
+}
+
 TEST(MembershipTest, ExpiresSilentReplicasAndForgetsOnBye) {
   using namespace std::chrono_literals;
   Membership m("self", 6000ms);
   const auto t0 = Membership::Clock::now();
-  Heartbeat a{"a"}, b{"b"};
+  const Heartbeat a = Beat("a"), b = Beat("b");
   EXPECT_TRUE(m.OnHeartbeat(a, t0));
   EXPECT_FALSE(m.OnHeartbeat(a, t0 + 1s));
   EXPECT_TRUE(m.OnHeartbeat(b, t0));
   EXPECT_EQ(m.Replicas(), (std::vector<std::string>{"a", "b", "self"}));
   EXPECT_EQ(m.Expire(t0 + 6500ms), (std::vector<std::string>{"b"}));
   EXPECT_EQ(m.Peers(), (std::vector<std::string>{"a"}));
-  Heartbeat bye{"a", true};
+  const Heartbeat bye = Beat("a", /*bye=*/true);
   m.OnHeartbeat(bye, t0 + 2s);
   EXPECT_TRUE(m.Peers().empty());
 }

@@ -103,11 +103,12 @@ floor() {
       --sender_cpu "$SERVER_CPU" --receiver_cpu "$LOADGEN_CPU" --read_interval_us "$READ_INTERVAL_US" | sed "s/^sendfloor /sendfloor when=$when /" >>"$RESULTS"
   done
   if [[ $when == before ]]; then
-    # The same sends in the shape of two scenarios, a pass over every socket
-    # then idle: 10k @50k/s (a ~55 ms burst 5 times a second) and coalesce
-    # (~6 frames per send, ~10 ms idle between write rounds). Context for the
-    # figures above; the targets stay against the tight-loop floor.
-    for args in "9000 1 130000" "1000 6 10000"; do
+    # The same sends in the shape of three scenarios, a pass over every
+    # socket then idle: 10k @50k/s (a ~55 ms burst 5 times a second), 1k
+    # @50k/s (a ~4 ms burst 50 times a second) and coalesce (~6 frames per
+    # send, ~10 ms idle between write rounds). Context for the figures above;
+    # the targets stay against the tight-loop floor.
+    for args in "9000 1 130000" "1000 1 15000" "1000 6 10000"; do
       # shellcheck disable=SC2086
       set -- $args
       echo "== sendfloor burst sockets=$1 frames_per_send=$2 idle_us=$3" >&2

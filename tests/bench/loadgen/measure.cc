@@ -96,6 +96,7 @@ Window Measure(ClientPool& pool, const Trigger& trigger, const std::vector<int>&
   for (size_t i = 0; i < server1.size(); ++i) {
     const double cpu_s = double(server1[i].cpu_ns - server0[i].cpu_ns) / 1e9;
     w.server_cpu_s += cpu_s;
+    w.server_user_s += double(server1[i].user_ns - server0[i].user_ns) / 1e9;
     if (i == 1) w.server2_cpu_s = cpu_s;
     w.server_rss_kb += server1[i].rss_kb;
   }
@@ -112,14 +113,16 @@ std::string Describe(const Window& w) {
       "delivered_per_s=%.0f expected=%llu received=%llu lost=%lld dup=%llu closed=%llu "
       "p50_us=%.0f p99_us=%.0f p999_us=%.0f max_us=%.0f window_s=%.2f "
       "srv_cpu_ns_per_msg=%.0f srv_util=%.2f lg_cpu_ns_per_msg=%.0f lg_util=%.2f "
-      "lg_recv_ns_per_msg=%.0f msgs_per_read=%.1f srv_rss_mb=%.1f srv2_cpu_ns_per_msg=%.0f",
+      "lg_recv_ns_per_msg=%.0f msgs_per_read=%.1f srv_rss_mb=%.1f srv2_cpu_ns_per_msg=%.0f "
+      "srv_user_ns_per_msg=%.0f",
       w.delivered_per_s(), (unsigned long long)w.expected, (unsigned long long)w.received,
       (long long)w.lost, (unsigned long long)w.duplicates, (unsigned long long)w.closed,
       w.p50_ns / 1e3, w.p99_ns / 1e3, w.p999_ns / 1e3, w.max_ns / 1e3, w.seconds,
       w.server_ns_per_msg(), w.server_util(), w.loadgen_ns_per_msg(), w.loadgen_util(),
       w.received ? w.receive_cpu_s * 1e9 / double(w.received) : 0.0,
       w.reads ? double(w.received) / double(w.reads) : 0.0, w.server_rss_kb / 1024.0,
-      w.received ? w.server2_cpu_s * 1e9 / double(w.received) : 0.0);
+      w.received ? w.server2_cpu_s * 1e9 / double(w.received) : 0.0,
+      w.received ? w.server_user_s * 1e9 / double(w.received) : 0.0);
   return line;
 }
 

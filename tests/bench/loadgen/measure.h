@@ -26,6 +26,7 @@ struct Window {
   int64_t p50_ns = 0, p99_ns = 0, p999_ns = 0, max_ns = 0;
   double server_cpu_s = 0;     // summed over the server's processes
   double server2_cpu_s = 0;    // of which the second process (second replica)
+  double server_user_s = 0;    // of which in user space (utime)
   double loadgen_cpu_s = 0;    // whole process (receive loop + trigger)
   double receive_cpu_s = 0;    // the receive loop alone
   uint64_t reads = 0;

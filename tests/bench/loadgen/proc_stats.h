@@ -16,7 +16,8 @@ namespace bench {
 struct ProcSample {
   int64_t rss_kb = 0;
   int64_t hwm_kb = 0;  // peak RSS over the process's life (VmHWM)
-  int64_t cpu_ns = 0;  // utime + stime
+  int64_t cpu_ns = 0;   // utime + stime
+  int64_t user_ns = 0;  // utime alone: the server's own code, not the kernel's
 };
 
 inline ProcSample ReadProc(int pid) {
@@ -35,7 +36,9 @@ inline ProcSample ReadProc(int pid) {
     unsigned long long utime = 0, stime = 0;
     if (p && std::sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &utime,
                          &stime) == 2) {
-      sample.cpu_ns = static_cast<int64_t>((utime + stime) * (1000000000ull / sysconf(_SC_CLK_TCK)));
+      const auto tick_ns = 1000000000ull / sysconf(_SC_CLK_TCK);
+      sample.cpu_ns = static_cast<int64_t>((utime + stime) * tick_ns);
+      sample.user_ns = static_cast<int64_t>(utime * tick_ns);
     }
   }
   std::snprintf(path, sizeof(path), "/proc/%d/status", pid);

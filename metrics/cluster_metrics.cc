@@ -1,6 +1,11 @@
 #include "metrics/cluster_metrics.h"
 
 namespace hub::metrics {
+namespace {
+
+const std::vector<std::string> kMessageKinds = {"broadcast", "request", "response", "event", "heartbeat"};
+
+}  // namespace
 
 ClusterMetrics::ClusterMetrics(prometheus::Registry& registry)
     : replicas(prometheus::BuildGauge()
@@ -16,15 +21,18 @@ ClusterMetrics::ClusterMetrics(prometheus::Registry& registry)
       messages_in_(prometheus::BuildCounter()
                        .Name("hub_cluster_messages_in_total")
                        .Help("Cluster messages received from Redis, by kind.")
-                       .Register(registry)),
+                       .Register(registry),
+                   "kind", kMessageKinds),
       messages_out_(prometheus::BuildCounter()
                         .Name("hub_cluster_messages_out_total")
                         .Help("Cluster messages published to Redis, by kind.")
-                        .Register(registry)),
+                        .Register(registry),
+                    "kind", kMessageKinds),
       lost_(prometheus::BuildCounter()
                 .Name("hub_cluster_messages_lost_total")
                 .Help("Cluster messages not published (Redis down) or not understood, by reason.")
-                .Register(registry)),
+                .Register(registry),
+            "reason", {"redis_down", "encode", "malformed"}),
       request_latency_(prometheus::BuildHistogram()
                            .Name("hub_cluster_request_duration_seconds")
                            .Help("Cross-replica requests, from publishing to the last answer, by type.")

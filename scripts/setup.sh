@@ -12,7 +12,7 @@ HUB_APT_PACKAGES=(
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
   libboost1.81-dev libabsl-dev prometheus-cpp-dev libspdlog-dev libfmt-dev
   libgtest-dev libgmock-dev libbenchmark-dev
-  libhiredis-dev libmsgpuck-dev redis-server
+  libhiredis-dev libmsgpuck-dev liburing-dev redis-server
   shellcheck yamllint
 )
 

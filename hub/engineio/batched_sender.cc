@@ -1,0 +1,92 @@
+#include "hub/engineio/batched_sender.h"
+
+#include <cerrno>
+#include <cstring>
+
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+
+#ifdef HUB_HAVE_LIBURING
+#include <liburing.h>
+#endif
+
+namespace hub::engineio {
+
+#ifdef HUB_HAVE_LIBURING
+
+struct BatchedSender::Ring {
+  io_uring ring{};
+};
+
+absl::StatusOr<std::unique_ptr<BatchedSender>> BatchedSender::Create(unsigned entries) {
+  auto ring = std::make_unique<Ring>();
+  const int error = io_uring_queue_init(entries, &ring->ring, 0);
+  if (error < 0) {
+    return absl::UnavailableError(absl::StrCat("io_uring_queue_init: ", std::strerror(-error)));
+  }
+  return std::unique_ptr<BatchedSender>(new BatchedSender(std::move(ring)));
+}
+
+BatchedSender::~BatchedSender() { io_uring_queue_exit(&ring_->ring); }
+
+void BatchedSender::Send(std::vector<BatchedWrite>& writes, const std::vector<iovec>& iov) {
+  constexpr int kFlags = MSG_NOSIGNAL | MSG_DONTWAIT;
+  headers_.resize(writes.size());
+  // Overwritten by each write's completion; left only if the ring fails.
+  for (BatchedWrite& write : writes) write.result = -ECANCELED;
+  size_t next = 0;      // the next write to submit
+  size_t finished = 0;  // writes whose result is in
+  while (finished < writes.size()) {
+    unsigned submitted = 0;
+    for (; next < writes.size(); ++next, ++submitted) {
+      io_uring_sqe* sqe = io_uring_get_sqe(&ring_->ring);
+      if (sqe == nullptr) break;  // the submission queue is full: these first
+      const BatchedWrite& write = writes[next];
+      if (write.iov_count == 1) {
+        const iovec& buffer = iov[write.iov_offset];
+        io_uring_prep_send(sqe, write.fd, buffer.iov_base, buffer.iov_len, kFlags);
+      } else {
+        msghdr& header = headers_[next];
+        header = msghdr{};
+        header.msg_iov = const_cast<iovec*>(&iov[write.iov_offset]);
+        header.msg_iovlen = write.iov_count;
+        io_uring_prep_sendmsg(sqe, write.fd, &header, kFlags);
+      }
+      io_uring_sqe_set_data64(sqe, next);
+    }
+    int error = io_uring_submit_and_wait(&ring_->ring, submitted);
+    while (error == -EINTR) error = io_uring_submit_and_wait(&ring_->ring, 0);
+    unsigned head = 0;
+    unsigned seen = 0;
+    io_uring_cqe* cqe = nullptr;
+    io_uring_for_each_cqe(&ring_->ring, head, cqe) {
+      writes[io_uring_cqe_get_data64(cqe)].result = cqe->res;
+      ++seen;
+    }
+    io_uring_cq_advance(&ring_->ring, seen);
+    finished += seen;
+    if (seen == 0 && error < 0) {
+      // The ring itself failed: the writes not done keep -ECANCELED (their
+      // connections close with a transport error) rather than spin here.
+      return;
+    }
+  }
+}
+
+#else  // !HUB_HAVE_LIBURING
+
+struct BatchedSender::Ring {};
+
+absl::StatusOr<std::unique_ptr<BatchedSender>> BatchedSender::Create(unsigned) {
+  return absl::UnimplementedError("built without liburing");
+}
+
+BatchedSender::~BatchedSender() = default;
+
+void BatchedSender::Send(std::vector<BatchedWrite>&, const std::vector<iovec>&) {}
+
+#endif
+
+BatchedSender::BatchedSender(std::unique_ptr<Ring> ring) : ring_(std::move(ring)) {}
+
+}  // namespace hub::engineio

@@ -41,6 +41,8 @@ struct Config {
   // Write pacing of a shard under load (see engineio/write_flusher.h).
   uint32_t write_pacing_percent = 400;
   uint32_t max_write_delay_us = 20000;
+  // Batched writes through io_uring (engineio/batched_sender.h).
+  bool io_uring = true;
 
   // Socket.IO.
   uint32_t connect_timeout_ms = 45000;

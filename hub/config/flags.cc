@@ -65,6 +65,16 @@ FlagSpec StringFlag(std::string_view name, std::string_view help, std::string Co
                   }};
 }
 
+FlagSpec BoolFlag(std::string_view name, std::string_view help, bool Config::*field) {
+  return FlagSpec{name, help, [field](const Config& c) { return std::string(c.*field ? "true" : "false"); },
+                  [field](std::string_view text, Config& c) {
+                    if (text == "true" || text == "1") c.*field = true;
+                    else if (text == "false" || text == "0") c.*field = false;
+                    else return absl::InvalidArgumentError("want true or false");
+                    return absl::OkStatus();
+                  }};
+}
+
 FlagSpec ListFlag(std::string_view name, std::string_view help,
                   std::vector<std::string> Config::*field, std::string_view empty_means) {
   return FlagSpec{name, help,
@@ -126,14 +136,8 @@ const std::vector<FlagSpec>& Flags() {
                              &Config::max_connections, 1, 10000000),
       ListFlag("cors_origins", "Comma-separated allowed origins for polling CORS and WebSocket upgrades; * allows any.",
                &Config::cors_origins, ""),
-      FlagSpec{"cors_credentials", "Polling CORS: answer Access-Control-Allow-Credentials: true (and name the origin instead of *).",
-               [](const Config& c) { return std::string(c.cors_credentials ? "true" : "false"); },
-               [](std::string_view text, Config& c) {
-                 if (text == "true" || text == "1") c.cors_credentials = true;
-                 else if (text == "false" || text == "0") c.cors_credentials = false;
-                 else return absl::InvalidArgumentError("want true or false");
-                 return absl::OkStatus();
-               }},
+      BoolFlag("cors_credentials", "Polling CORS: answer Access-Control-Allow-Credentials: true (and name the origin instead of *).",
+               &Config::cors_credentials),
       UnsignedFlag<uint32_t>("max_packets_per_payload", "Most Engine.IO packets in one polling POST; more closes the session.",
                              &Config::max_packets_per_payload, 1, 10000000),
       UnsignedFlag<uint32_t>("http_compression_threshold", "Polling responses of at least this many bytes are gzip/deflate-compressed when the client accepts it; 0 disables.",
@@ -159,6 +163,8 @@ const std::vector<FlagSpec>& Flags() {
                              &Config::write_pacing_percent, 0, 10000),
       UnsignedFlag<uint32_t>("max_write_delay_us", "Longest wait write pacing may add before a shard's next write round, in microseconds.",
                              &Config::max_write_delay_us, 0, 1000000),
+      BoolFlag("io_uring", "Submit each shard write round's sends together through io_uring where the kernel allows it (else, and with false, one send() per connection).",
+               &Config::io_uring),
       UnsignedFlag<uint32_t>("connect_timeout_ms", "Time a connection has to join a namespace before it is closed.",
                              &Config::connect_timeout_ms, 1, 3600000),
       ListFlag("namespaces", "Comma-separated namespaces clients may join; empty allows every namespace.",

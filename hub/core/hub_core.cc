@@ -81,6 +81,7 @@ HubCore::HubCore(const Config& config, metrics::Metrics& metrics, ClientEventSin
   session.disconnect_on_overflow = config.outbound_overflow == OverflowPolicy::kDisconnect;
   server_options_.write_flush.pacing_ratio = config.write_pacing_percent / 100.0;
   server_options_.write_flush.max_delay = std::chrono::microseconds(config.max_write_delay_us);
+  server_options_.write_flush.batch_writes = config.io_uring;
   client_options_.namespaces = config.namespaces;
   client_options_.limits.max_attachments = config.max_attachments;
   client_options_.connect_timeout = std::chrono::milliseconds(config.connect_timeout_ms);

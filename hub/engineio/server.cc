@@ -55,6 +55,15 @@ ShardServer::ShardServer(boost::asio::io_context& io, int shard_index,
   if (shard_index >= 0 && static_cast<size_t>(shard_index) < kMaxShards) {
     state_.shards[shard_index].store(this, std::memory_order_release);
   }
+  if (shard_index == 0) {  // every shard makes the same choice: say it once
+    if (flusher_->batching()) {
+      HUB_LOG_INFO("event=write_path mode=io_uring");
+    } else if (options.write_flush.batch_writes) {
+      HUB_LOG_INFO("event=write_path mode=send reason={}", LogValue(flusher_->batching_unavailable()));
+    } else {
+      HUB_LOG_INFO("event=write_path mode=send reason=disabled");
+    }
+  }
 }
 
 ShardServer::~ShardServer() {

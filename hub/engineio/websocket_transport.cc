@@ -232,22 +232,61 @@ size_t WebSocketTransport::Flush() {
   for (int i = 0; i < kMaxWritesPerFlush && HasOutput(); ++i) {
     if (!WriteOnce(frames)) return frames;  // waiting for writability, or failed
   }
+  AfterWrites();
+  return frames;
+}
+
+void WebSocketTransport::AfterWrites() {
   if (HasOutput()) {
     RequestFlush();  // a big backlog: the rest in the next round
   } else if (close_written_) {
     ShutdownAfterClose();
   }
+}
+
+bool WebSocketTransport::PrepareBatchedWrite(BatchedWrite& write, std::vector<iovec>& iov) {
+  if (terminated_ || awaiting_writable_ || !HasOutput()) return false;
+  flush_requested_ = false;
+  write.fd = socket_.native_handle();
+  write.iov_offset = iov.size();
+  write.parts = GatherWrite(iov);
+  write.iov_count = iov.size() - write.iov_offset;
+  return true;
+}
+
+size_t WebSocketTransport::CompleteBatchedWrite(const BatchedWrite& write) {
+  size_t frames = 0;
+  if (FinishWrite(write.result, write.parts, frames)) AfterWrites();
   return frames;
 }
 
 bool WebSocketTransport::WriteOnce(size_t& frames_written) {
-  std::array<iovec, kMaxBuffersPerWrite> iov;
-  size_t count = 0;
+  // The shard thread's scratch list: keeps its capacity between writes.
+  thread_local std::vector<iovec> iov;
+  iov.clear();
+  const WriteParts parts = GatherWrite(iov);
+  const int fd = socket_.native_handle();
+  ssize_t sent;
+  do {
+    if (iov.size() == 1) {
+      // Most writes are one frame: send() skips copying an iovec array in.
+      sent = ::send(fd, iov[0].iov_base, iov[0].iov_len, MSG_NOSIGNAL | MSG_DONTWAIT);
+    } else {
+      msghdr message{};
+      message.msg_iov = iov.data();
+      message.msg_iovlen = iov.size();
+      sent = ::sendmsg(fd, &message, MSG_NOSIGNAL | MSG_DONTWAIT);
+    }
+  } while (sent < 0 && errno == EINTR);
+  return FinishWrite(sent < 0 ? -errno : sent, parts, frames_written);
+}
+
+WriteParts WebSocketTransport::GatherWrite(std::vector<iovec>& iov) const {
+  const size_t first = iov.size();
+  const auto full = [&] { return iov.size() - first == kMaxBuffersPerWrite; };
   size_t bytes = 0;
   auto add = [&](std::string_view buffer) {
-    iov[count].iov_base = const_cast<char*>(buffer.data());
-    iov[count].iov_len = buffer.size();
-    ++count;
+    iov.push_back(iovec{const_cast<char*>(buffer.data()), buffer.size()});
     bytes += buffer.size();
   };
   if (!partial_.empty()) add(partial_);
@@ -255,37 +294,26 @@ bool WebSocketTransport::WriteOnce(size_t& frames_written) {
   // every data frame is out.
   const bool takes_data = !close_written_ && session_ && !probing_;
   const bool data_queued = takes_data && session_->HasQueuedFrames();
-  size_t controls = 0;
+  WriteParts parts;
   for (const auto& control : control_frames_) {
-    const bool is_close = closing_ && controls + 1 == control_frames_.size();
-    if (count == iov.size() || (is_close && data_queued)) break;
+    const bool is_close = closing_ && parts.controls + 1 == control_frames_.size();
+    if (full() || (is_close && data_queued)) break;
     add(control);
-    ++controls;
+    ++parts.controls;
   }
-  size_t frames = 0;
   if (data_queued) {
     for (const auto& frame : session_->queued_frames()) {
-      if (count == iov.size() || (frames > 0 && bytes + frame->size() > kMaxBytesPerWrite)) break;
+      if (full() || (parts.frames > 0 && bytes + frame->size() > kMaxBytesPerWrite)) break;
       add(frame->ws_frame());
-      ++frames;
+      ++parts.frames;
     }
   }
+  return parts;
+}
 
-  const int fd = socket_.native_handle();
-  ssize_t sent;
-  do {
-    if (count == 1) {
-      // Most writes are one frame: send() skips copying an iovec array in.
-      sent = ::send(fd, iov[0].iov_base, iov[0].iov_len, MSG_NOSIGNAL | MSG_DONTWAIT);
-    } else {
-      msghdr message{};
-      message.msg_iov = iov.data();
-      message.msg_iovlen = count;
-      sent = ::sendmsg(fd, &message, MSG_NOSIGNAL | MSG_DONTWAIT);
-    }
-  } while (sent < 0 && errno == EINTR);
-  if (sent < 0) {
-    if (errno == EAGAIN || errno == EWOULDBLOCK) {
+bool WebSocketTransport::FinishWrite(ssize_t result, const WriteParts& parts, size_t& frames_written) {
+  if (result < 0) {
+    if (result == -EAGAIN || result == -EWOULDBLOCK || result == -EINTR) {
       AwaitWritable();
     } else {
       NotifyClosed(DisconnectReason::kTransportError);
@@ -296,7 +324,7 @@ bool WebSocketTransport::WriteOnce(size_t& frames_written) {
 
   // Retire what left, in the order it was gathered. A buffer the write cut
   // in two leaves its unsent end in partial_, which goes first next time.
-  size_t left = static_cast<size_t>(sent);
+  size_t left = static_cast<size_t>(result);
   if (!partial_.empty()) {
     if (left < partial_.size()) {
       partial_.erase(0, left);
@@ -306,7 +334,7 @@ bool WebSocketTransport::WriteOnce(size_t& frames_written) {
     left -= partial_.size();
     std::string().swap(partial_);
   }
-  for (size_t i = 0; i < controls; ++i) {
+  for (size_t i = 0; i < parts.controls; ++i) {
     const std::string& control = control_frames_.front();
     const bool is_close = closing_ && control_frames_.size() == 1;
     if (left < control.size()) {
@@ -322,14 +350,14 @@ bool WebSocketTransport::WriteOnce(size_t& frames_written) {
     control_frames_.pop_front();
     if (is_close) close_written_ = true;
   }
-  if (frames > 0) {
+  if (parts.frames > 0) {
     const auto& queue = session_->queued_frames();
     size_t written = 0;
-    while (written < frames && left >= queue[written]->size()) {
+    while (written < parts.frames && left >= queue[written]->size()) {
       left -= queue[written]->size();
       ++written;
     }
-    const bool cut = written < frames;
+    const bool cut = written < parts.frames;
     if (cut && left > 0) {
       partial_.assign(queue[written]->ws_frame().substr(left));
       ++written;

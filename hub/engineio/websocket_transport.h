@@ -43,6 +43,8 @@ class WebSocketTransport : public Transport,
   metrics::TransportKind kind() const override { return metrics::TransportKind::kWebSocket; }
   size_t Flush() override;
   void PrefetchForFlush() const override;
+  bool PrepareBatchedWrite(BatchedWrite& write, std::vector<iovec>& iov) override;
+  size_t CompleteBatchedWrite(const BatchedWrite& write) override;
 
  private:
   void ReadMore();
@@ -57,6 +59,15 @@ class WebSocketTransport : public Transport,
   // One writev of what is queued; false when the socket buffer is full
   // (or the connection failed) and the rest must wait.
   bool WriteOnce(size_t& frames_written);
+  // Appends the next write's buffers to `iov`: the cut end of the last
+  // write, control frames, then queued frames, within the per-write bounds.
+  WriteParts GatherWrite(std::vector<iovec>& iov) const;
+  // Accounts for a write of those parts that returned `result` (bytes, or
+  // -errno); false when the rest must wait or the connection failed.
+  bool FinishWrite(ssize_t result, const WriteParts& parts, size_t& frames_written);
+  // After a turn's writes: another turn for a backlog, or the shutdown
+  // that follows our close frame.
+  void AfterWrites();
   void AwaitWritable();
   bool HasOutput() const;
   // Cuts the connection kCloseLinger from now, whatever the peer does.

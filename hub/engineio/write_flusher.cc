@@ -1,6 +1,7 @@
 #include "hub/engineio/write_flusher.h"
 
 #include <algorithm>
+#include <utility>
 
 #include "boost/asio/post.hpp"
 
@@ -19,7 +20,16 @@ constexpr std::chrono::milliseconds kLongestProbeBackoff{5000};
 }  // namespace
 
 WriteFlusher::WriteFlusher(boost::asio::io_context& io, const WriteFlushOptions& options)
-    : io_(io), options_(options), pacing_timer_(io), probe_backoff_(kFirstProbeBackoff) {}
+    : io_(io), options_(options), pacing_timer_(io), probe_backoff_(kFirstProbeBackoff) {
+  if (options_.batch_writes) {
+    auto sender = BatchedSender::Create();
+    if (sender.ok()) {
+      sender_ = *std::move(sender);
+    } else {
+      batching_unavailable_ = std::string(sender.status().message());
+    }
+  }
+}
 
 void WriteFlusher::Request(std::shared_ptr<FlushTarget> target) {
   pending_.push_back(std::move(target));
@@ -43,11 +53,33 @@ void WriteFlusher::RunRound() {
   // queued, a reply to a packet read meanwhile) go into the next round.
   round_.swap(pending_);
   const size_t count = round_.size();
-  size_t gathered = 0;  // targets that wrote more than one frame
-  // Targets also written less than half of max_delay before: a pause of at
-  // most max_delay can gather two frames for them, not for slower ones.
-  size_t recent = 0;
-  const auto recent_since = started - options_.max_delay / 2;
+  const RoundCounts counts = sender_ ? FlushBatched(started) : FlushOneByOne(started);
+  round_.clear();
+  const auto finished = std::chrono::steady_clock::now();
+  const auto share_of = [count](size_t n) {
+    return count == 0 ? 0.0 : static_cast<double>(n) / static_cast<double>(count);
+  };
+  const double paced_share = PacedShare(finished, share_of(counts.gathered), share_of(counts.recent));
+  const auto pause = std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+      (finished - started) * (options_.pacing_ratio * paced_share));
+  last_pause_ = std::min<std::chrono::steady_clock::duration>(pause, options_.max_delay);
+  next_round_at_ = finished + last_pause_;
+  // Requests made during the round waited for this: now they know when.
+  scheduled_ = false;
+  if (!pending_.empty()) Schedule();
+}
+
+bool WriteFlusher::Stamp(FlushTarget& target, std::chrono::steady_clock::time_point started) const {
+  // Written less than half of max_delay before: a pause of at most max_delay
+  // can gather two frames for this target, not for slower ones.
+  const bool recent = target.last_flushed_at_ > started - options_.max_delay / 2;
+  target.last_flushed_at_ = started;
+  return recent;
+}
+
+WriteFlusher::RoundCounts WriteFlusher::FlushOneByOne(std::chrono::steady_clock::time_point started) {
+  const size_t count = round_.size();
+  RoundCounts counts;
   for (size_t i = 0; i < count; ++i) {
     // Two steps ahead the object itself, one step ahead what it points to.
     if (i + 2 < count) {
@@ -59,23 +91,45 @@ void WriteFlusher::RunRound() {
     // Taken out of the round so that the reference drops here, while the
     // target is still in the cache, not in a second pass over them all.
     const std::shared_ptr<FlushTarget> target = std::move(round_[i]);
-    if (target->last_flushed_at_ > recent_since) ++recent;
-    target->last_flushed_at_ = started;
-    if (target->Flush() > 1) ++gathered;
+    if (Stamp(*target, started)) ++counts.recent;
+    if (target->Flush() > 1) ++counts.gathered;
   }
-  round_.clear();
-  const auto finished = std::chrono::steady_clock::now();
-  const auto share_of = [count](size_t n) {
-    return count == 0 ? 0.0 : static_cast<double>(n) / static_cast<double>(count);
-  };
-  const double paced_share = PacedShare(finished, share_of(gathered), share_of(recent));
-  const auto pause = std::chrono::duration_cast<std::chrono::steady_clock::duration>(
-      (finished - started) * (options_.pacing_ratio * paced_share));
-  last_pause_ = std::min<std::chrono::steady_clock::duration>(pause, options_.max_delay);
-  next_round_at_ = finished + last_pause_;
-  // Requests made during the round waited for this: now they know when.
-  scheduled_ = false;
-  if (!pending_.empty()) Schedule();
+  return counts;
+}
+
+WriteFlusher::RoundCounts WriteFlusher::FlushBatched(std::chrono::steady_clock::time_point started) {
+  const size_t count = round_.size();
+  RoundCounts counts;
+  batch_.clear();
+  batch_targets_.clear();
+  batch_buffers_.clear();
+  for (size_t i = 0; i < count; ++i) {
+    if (i + 4 < count) {
+      const char* object = reinterpret_cast<const char*>(round_[i + 4].get());
+      __builtin_prefetch(object);
+      __builtin_prefetch(object + 64);
+      __builtin_prefetch(object + 128);
+    }
+    if (i + 2 < count) round_[i + 2]->PrefetchForFlush();
+    if (Stamp(*round_[i], started)) ++counts.recent;
+    BatchedWrite write;
+    if (round_[i]->PrepareBatchedWrite(write, batch_buffers_)) {
+      batch_.push_back(write);
+      batch_targets_.push_back(i);
+    }
+  }
+  if (!batch_.empty()) sender_->Send(batch_, batch_buffers_);
+  batched_writes_ += batch_.size();
+  for (size_t b = 0; b < batch_.size(); ++b) {
+    if (b + 2 < batch_.size()) round_[batch_targets_[b + 2]]->PrefetchForFlush();
+    const std::shared_ptr<FlushTarget> target = std::move(round_[batch_targets_[b]]);
+    if (target->CompleteBatchedWrite(batch_[b]) > 1) ++counts.gathered;
+  }
+  // The rest had nothing to write now: Flush does what their state needs.
+  for (auto& target : round_) {
+    if (target && std::exchange(target, nullptr)->Flush() > 1) ++counts.gathered;
+  }
+  return counts;
 }
 
 double WriteFlusher::PacedShare(std::chrono::steady_clock::time_point now, double gathered_share,

@@ -28,14 +28,21 @@
 // frame now and then), it ends and the next probe waits twice as long as
 // the last, so a pattern that pausing cannot help pays for a probe only
 // rarely.
+//
+// Where io_uring is available (see BatchedSender) a round makes one system
+// call for all its writes: it asks every target for its write, submits them
+// together, then hands each target its result.
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 #include <memory>
+#include <string>
 #include <vector>
 
 #include "boost/asio/io_context.hpp"
 #include "boost/asio/steady_timer.hpp"
+#include "hub/engineio/batched_sender.h"
 
 namespace hub::engineio {
 
@@ -45,6 +52,9 @@ struct WriteFlushOptions {
   double pacing_ratio = 4.0;
   // Upper bound of that wait.
   std::chrono::microseconds max_delay{20000};
+  // Submit each round's writes together through io_uring where the build
+  // and the kernel allow it; otherwise one send() per connection.
+  bool batch_writes = true;
 };
 
 class FlushTarget {
@@ -56,6 +66,15 @@ class FlushTarget {
   // target while the current one is in the kernel: between two rounds the
   // kernel's send path evicts every connection's state from the caches.
   virtual void PrefetchForFlush() const {}
+
+  // The batched round, instead of Flush: appends this target's next write
+  // to the batch (its buffers to `iov`) and returns true, or returns false
+  // when it has nothing to write now (the round then calls Flush, which
+  // does what that case needs).
+  virtual bool PrepareBatchedWrite(BatchedWrite& /*write*/, std::vector<iovec>& /*iov*/) { return false; }
+  // The prepared write went out with `write.result`; returns how many
+  // frames left.
+  virtual size_t CompleteBatchedWrite(const BatchedWrite& /*write*/) { return 0; }
 
  private:
   friend class WriteFlusher;
@@ -77,10 +96,29 @@ class WriteFlusher : public std::enable_shared_from_this<WriteFlusher> {
   std::chrono::steady_clock::duration last_pause() const { return last_pause_; }
   // Whether pauses follow the recently written share now (tests).
   bool probing() const { return probing_; }
+  // Whether rounds submit their writes together (io_uring) or one by one.
+  bool batching() const { return sender_ != nullptr; }
+  // Why batching was asked for but is off (the kernel or build refused
+  // io_uring); empty otherwise.
+  const std::string& batching_unavailable() const { return batching_unavailable_; }
+  // Writes that went out through a batch so far (tests, diagnostics).
+  uint64_t batched_writes() const { return batched_writes_; }
 
  private:
   void Schedule();
   void RunRound();
+  struct RoundCounts {
+    size_t gathered = 0;  // targets that wrote more than one frame
+    size_t recent = 0;    // targets also written shortly before (see Stamp)
+  };
+  // Each of the round's targets gets one turn to write, one send() at a
+  // time or as one batch.
+  RoundCounts FlushOneByOne(std::chrono::steady_clock::time_point started);
+  RoundCounts FlushBatched(std::chrono::steady_clock::time_point started);
+  // Records that `target` is written in the round that started at
+  // `started`; true when it was also written less than half of max_delay
+  // before.
+  bool Stamp(FlushTarget& target, std::chrono::steady_clock::time_point started) const;
   // The share of the round's connections the next pause is for.
   double PacedShare(std::chrono::steady_clock::time_point now, double gathered_share, double recent_share);
 
@@ -99,6 +137,14 @@ class WriteFlusher : public std::enable_shared_from_this<WriteFlusher> {
   std::chrono::steady_clock::time_point probe_until_{};
   std::chrono::steady_clock::time_point next_probe_at_{};
   std::chrono::steady_clock::duration probe_backoff_;
+  // Batched rounds: the sender, and the round's writes and their buffers,
+  // kept between rounds for their capacity.
+  std::unique_ptr<BatchedSender> sender_;
+  std::string batching_unavailable_;
+  std::vector<BatchedWrite> batch_;
+  std::vector<size_t> batch_targets_;  // each write's index in round_
+  std::vector<iovec> batch_buffers_;
+  uint64_t batched_writes_ = 0;
 };
 
 }  // namespace hub::engineio

@@ -3,9 +3,12 @@
 #include "hub/engineio/write_flusher.h"
 
 #include <gtest/gtest.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <functional>
+#include <string>
 
 #include "boost/asio/post.hpp"
 #include "boost/asio/steady_timer.hpp"
@@ -237,6 +240,86 @@ TEST(WriteFlusherTest, ShortRoundsAreNotHeldBack) {
   // 100 rounds of next to nothing each: a round's own length is the only wait.
   io.run_for(2s);
   EXPECT_EQ(target->flushes, 100);
+}
+
+// A target whose write goes through the batch: one buffer to a socket.
+struct BatchingTarget : FlushTarget {
+  explicit BatchingTarget(int fd) : fd(fd) {}
+  bool PrepareBatchedWrite(BatchedWrite& write, std::vector<iovec>& iov) override {
+    ++prepared;
+    write.fd = fd;
+    write.iov_offset = iov.size();
+    iov.push_back(iovec{text.data(), text.size()});
+    write.iov_count = 1;
+    write.parts.frames = 1;
+    return true;
+  }
+  size_t CompleteBatchedWrite(const BatchedWrite& write) override {
+    result = write.result;
+    return write.parts.frames;
+  }
+  size_t Flush() override {
+    ++flushes;
+    return 0;
+  }
+  const int fd;
+  std::string text = "frame";
+  int prepared = 0;
+  int flushes = 0;
+  ssize_t result = 0;
+};
+
+// Both ends of a socket pair, closed at the end of the test.
+struct SocketPair {
+  int ends[2] = {-1, -1};
+  SocketPair() { EXPECT_EQ(socketpair(AF_UNIX, SOCK_STREAM, 0, ends), 0); }
+  SocketPair(const SocketPair&) = delete;
+  SocketPair& operator=(const SocketPair&) = delete;
+  ~SocketPair() {
+    close(ends[0]);
+    close(ends[1]);
+  }
+  std::string Received() const {
+    char buffer[64];
+    const ssize_t n = recv(ends[1], buffer, sizeof buffer, MSG_DONTWAIT);
+    return n > 0 ? std::string(buffer, static_cast<size_t>(n)) : std::string();
+  }
+};
+
+TEST(WriteFlusherTest, ABatchedRoundWritesWhatTargetsPrepareAndFlushesTheOthers) {
+  boost::asio::io_context io;
+  auto flusher = std::make_shared<WriteFlusher>(io, WriteFlushOptions{.pacing_ratio = 0, .batch_writes = true});
+  if (!flusher->batching()) GTEST_SKIP() << "io_uring unavailable here: " << flusher->batching_unavailable();
+  SocketPair first_pair, second_pair;
+  auto first = std::make_shared<BatchingTarget>(first_pair.ends[0]);
+  auto second = std::make_shared<BatchingTarget>(second_pair.ends[0]);
+  auto nothing_to_write = std::make_shared<CountingTarget>();
+  flusher->Request(first);
+  flusher->Request(nothing_to_write);
+  flusher->Request(second);
+  io.run_for(100ms);
+  for (const auto& target : {first, second}) {
+    EXPECT_EQ(target->prepared, 1);
+    EXPECT_EQ(target->flushes, 0);
+    EXPECT_EQ(target->result, 5);
+  }
+  EXPECT_EQ(first_pair.Received(), "frame");
+  EXPECT_EQ(second_pair.Received(), "frame");
+  EXPECT_EQ(nothing_to_write->flushes, 1);
+  EXPECT_EQ(flusher->batched_writes(), 2u);
+}
+
+TEST(WriteFlusherTest, WithBatchingOffEveryTargetWritesThroughFlush) {
+  boost::asio::io_context io;
+  auto flusher = std::make_shared<WriteFlusher>(io, WriteFlushOptions{.pacing_ratio = 0, .batch_writes = false});
+  EXPECT_FALSE(flusher->batching());
+  SocketPair pair;
+  auto target = std::make_shared<BatchingTarget>(pair.ends[0]);
+  flusher->Request(target);
+  io.run_for(100ms);
+  EXPECT_EQ(target->prepared, 0);
+  EXPECT_EQ(target->flushes, 1);
+  EXPECT_EQ(flusher->batched_writes(), 0u);
 }
 
 }  // namespace

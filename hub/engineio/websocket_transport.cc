@@ -255,6 +255,10 @@ bool WebSocketTransport::PrepareBatchedWrite(BatchedWrite& write, std::vector<io
 }
 
 size_t WebSocketTransport::CompleteBatchedWrite(const BatchedWrite& write) {
+  // Between this connection's gather and now only other connections'
+  // results were handled, and those never touch this one's queue; a
+  // connection that ended meanwhile has nothing left to account for.
+  if (terminated_) return 0;
   size_t frames = 0;
   if (FinishWrite(write.result, write.parts, frames)) AfterWrites();
   return frames;
@@ -353,12 +357,12 @@ bool WebSocketTransport::FinishWrite(ssize_t result, const WriteParts& parts, si
   if (parts.frames > 0) {
     const auto& queue = session_->queued_frames();
     size_t written = 0;
-    while (written < parts.frames && left >= queue[written]->size()) {
+    while (written < parts.frames && written < queue.size() && left >= queue[written]->size()) {
       left -= queue[written]->size();
       ++written;
     }
     const bool cut = written < parts.frames;
-    if (cut && left > 0) {
+    if (cut && left > 0 && written < queue.size()) {
       partial_.assign(queue[written]->ws_frame().substr(left));
       ++written;
     }

@@ -54,8 +54,11 @@ void BatchedSender::Send(std::vector<BatchedWrite>& writes, const std::vector<io
       }
       io_uring_sqe_set_data64(sqe, next);
     }
-    int error = io_uring_submit_and_wait(&ring_->ring, submitted);
-    while (error == -EINTR) error = io_uring_submit_and_wait(&ring_->ring, 0);
+    // MSG_DONTWAIT sends complete while being submitted; should one still
+    // be outstanding, wait for it rather than spin.
+    const unsigned wait_for = submitted > 0 ? submitted : 1;
+    int error = io_uring_submit_and_wait(&ring_->ring, wait_for);
+    while (error == -EINTR) error = io_uring_submit_and_wait(&ring_->ring, 1);
     unsigned head = 0;
     unsigned seen = 0;
     io_uring_cqe* cqe = nullptr;

@@ -6,7 +6,8 @@
 // the kernel's send path, so that bookkeeping runs cold every time. Gathering
 // the round's writes first, submitting them together and accounting for the
 // results afterwards keeps both halves in tight loops (tests/bench/RESULTS.md,
-// "Batched writes"). The kernel's work per send is the same either way.
+// "Session 4: batched writes through io_uring"). The kernel's work per send
+// is the same either way.
 //
 // Every send carries MSG_DONTWAIT: a full socket buffer completes at once
 // with -EAGAIN on the shard's thread, as a non-blocking send() would, and

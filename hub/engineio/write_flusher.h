@@ -70,7 +70,8 @@ class FlushTarget {
   // The batched round, instead of Flush: appends this target's next write
   // to the batch (its buffers to `iov`) and returns true, or returns false
   // when it has nothing to write now (the round then calls Flush, which
-  // does what that case needs).
+  // does what that case needs). One write per round: a backlog larger than
+  // one write asks for the next round.
   virtual bool PrepareBatchedWrite(BatchedWrite& /*write*/, std::vector<iovec>& /*iov*/) { return false; }
   // The prepared write went out with `write.result`; returns how many
   // frames left.

@@ -53,14 +53,9 @@ describe('Node backend example', { timeout: 30_000 }, () => {
   });
 
   it('welcomes, greets, acks and relays chat', t(async () => {
-    const welcomed = new Promise((resolve) => {
-      client = null;
-      connectClient(hub.url).then((c) => {
-        client = c;
-        c.once('welcome', resolve);
-      });
-    });
-    const welcome = await welcomed;
+    let welcomed;
+    client = await connectClient(hub.url, {}, { onSocket: (s) => (welcomed = once(s, 'welcome')) });
+    const [welcome] = await welcomed;
     assert.equal(welcome.id, client.id);
     assert.equal(welcome.transport, 'websocket');
 
@@ -70,9 +65,10 @@ describe('Node backend example', { timeout: 30_000 }, () => {
     const sum = await client.timeout(5000).emitWithAck('add', 1, 2, 39);
     assert.equal(sum, 42);
 
-    const other = await connectClient(hub.url);
+    let otherWelcomed;
+    const other = await connectClient(hub.url, {}, { onSocket: (s) => (otherWelcomed = once(s, 'welcome')) });
     try {
-      await once(other, 'welcome');
+      await otherWelcomed;
       const relayed = once(other, 'chat');
       client.emit('chat', 'hi there');
       const [message] = await relayed;

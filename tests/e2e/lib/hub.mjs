@@ -512,9 +512,12 @@ export async function subscribe(client, request = {}, { timeoutMs = DEFAULT_WAIT
 
 /**
  * Connects a socket.io-client socket (WebSocket only, no reconnection by
- * default) and resolves once it is connected.
+ * default) and resolves once it is connected. `onSocket` gets the socket
+ * before it connects: listeners for what a backend sends on connect must be
+ * in place by then, since it can arrive in the same read as the CONNECT
+ * reply, before the returned promise's continuation runs.
  */
-export function connectClient(url, opts = {}, { timeoutMs = DEFAULT_WAIT_MS } = {}) {
+export function connectClient(url, opts = {}, { timeoutMs = DEFAULT_WAIT_MS, onSocket } = {}) {
   const socket = io(url, {
     transports: ['websocket'],
     forceNew: true,
@@ -522,6 +525,7 @@ export function connectClient(url, opts = {}, { timeoutMs = DEFAULT_WAIT_MS } = 
     timeout: timeoutMs,
     ...opts,
   });
+  onSocket?.(socket);
   return new Promise((resolve, reject) => {
     const cleanup = () => {
       clearTimeout(timer);

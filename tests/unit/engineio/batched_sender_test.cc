@@ -2,35 +2,16 @@
 
 #include <gtest/gtest.h>
 #include <sys/socket.h>
-#include <unistd.h>
 
 #include <cerrno>
 #include <chrono>
 #include <string>
 #include <vector>
 
+#include "tests/unit/engineio/socket_pair.h"
+
 namespace hub::engineio {
 namespace {
-
-// A connected stream socket pair, closed at the end of the test.
-struct Pair {
-  int ends[2] = {-1, -1};
-  Pair() { EXPECT_EQ(socketpair(AF_UNIX, SOCK_STREAM, 0, ends), 0); }
-  Pair(const Pair&) = delete;
-  Pair& operator=(const Pair&) = delete;
-  ~Pair() {
-    close(ends[0]);
-    close(ends[1]);
-  }
-  int writer() const { return ends[0]; }
-  std::string ReadAll() const {
-    std::string out;
-    char buffer[4096];
-    ssize_t n;
-    while ((n = recv(ends[1], buffer, sizeof buffer, MSG_DONTWAIT)) > 0) out.append(buffer, static_cast<size_t>(n));
-    return out;
-  }
-};
 
 std::unique_ptr<BatchedSender> MakeSender(unsigned entries = 64) {
   auto sender = BatchedSender::Create(entries);
@@ -44,7 +25,7 @@ TEST(BatchedSenderTest, EveryWriteGoesOutWithItsByteCount) {
   auto sender = MakeSender();
   if (!sender) GTEST_SKIP() << "io_uring unavailable here";
   const std::string a = "one", b = "two-", c = "three";
-  Pair single, several;
+  SocketPair single, several;
   std::vector<iovec> iov = {Buffer(a), Buffer(a), Buffer(b), Buffer(c)};
   std::vector<BatchedWrite> writes(2);
   writes[0].fd = single.writer();
@@ -56,15 +37,15 @@ TEST(BatchedSenderTest, EveryWriteGoesOutWithItsByteCount) {
   sender->Send(writes, iov);
   EXPECT_EQ(writes[0].result, 3);
   EXPECT_EQ(writes[1].result, 12);
-  EXPECT_EQ(single.ReadAll(), "one");
-  EXPECT_EQ(several.ReadAll(), "onetwo-three");  // in the order of the buffers
+  EXPECT_EQ(single.ReadAvailable(), "one");
+  EXPECT_EQ(several.ReadAvailable(), "onetwo-three");  // in the order of the buffers
 }
 
 TEST(BatchedSenderTest, BatchesLargerThanTheRingGoInSeveralSubmissions) {
   auto sender = MakeSender(/*entries=*/2);
   if (!sender) GTEST_SKIP() << "io_uring unavailable here";
   const std::string text = "frame";
-  std::vector<Pair> pairs(7);
+  std::vector<SocketPair> pairs(7);
   std::vector<iovec> iov = {Buffer(text)};
   std::vector<BatchedWrite> writes(pairs.size());
   for (size_t i = 0; i < pairs.size(); ++i) {
@@ -74,14 +55,14 @@ TEST(BatchedSenderTest, BatchesLargerThanTheRingGoInSeveralSubmissions) {
   sender->Send(writes, iov);
   for (size_t i = 0; i < pairs.size(); ++i) {
     EXPECT_EQ(writes[i].result, 5) << i;
-    EXPECT_EQ(pairs[i].ReadAll(), "frame") << i;
+    EXPECT_EQ(pairs[i].ReadAvailable(), "frame") << i;
   }
 }
 
 TEST(BatchedSenderTest, AFullSocketAnswersEagainAtOnceAndABadOneItsError) {
   auto sender = MakeSender();
   if (!sender) GTEST_SKIP() << "io_uring unavailable here";
-  Pair full;
+  SocketPair full;
   const int small = 4096;
   setsockopt(full.writer(), SOL_SOCKET, SO_SNDBUF, &small, sizeof small);
   const std::string chunk(64 * 1024, 'x');

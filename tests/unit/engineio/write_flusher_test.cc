@@ -3,8 +3,6 @@
 #include "hub/engineio/write_flusher.h"
 
 #include <gtest/gtest.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <functional>
@@ -12,6 +10,7 @@
 
 #include "boost/asio/post.hpp"
 #include "boost/asio/steady_timer.hpp"
+#include "tests/unit/engineio/socket_pair.h"
 
 namespace hub::engineio {
 namespace {
@@ -269,30 +268,13 @@ struct BatchingTarget : FlushTarget {
   ssize_t result = 0;
 };
 
-// Both ends of a socket pair, closed at the end of the test.
-struct SocketPair {
-  int ends[2] = {-1, -1};
-  SocketPair() { EXPECT_EQ(socketpair(AF_UNIX, SOCK_STREAM, 0, ends), 0); }
-  SocketPair(const SocketPair&) = delete;
-  SocketPair& operator=(const SocketPair&) = delete;
-  ~SocketPair() {
-    close(ends[0]);
-    close(ends[1]);
-  }
-  std::string Received() const {
-    char buffer[64];
-    const ssize_t n = recv(ends[1], buffer, sizeof buffer, MSG_DONTWAIT);
-    return n > 0 ? std::string(buffer, static_cast<size_t>(n)) : std::string();
-  }
-};
-
 TEST(WriteFlusherTest, ABatchedRoundWritesWhatTargetsPrepareAndFlushesTheOthers) {
   boost::asio::io_context io;
   auto flusher = std::make_shared<WriteFlusher>(io, WriteFlushOptions{.pacing_ratio = 0, .batch_writes = true});
   if (!flusher->batching()) GTEST_SKIP() << "io_uring unavailable here: " << flusher->batching_unavailable();
   SocketPair first_pair, second_pair;
-  auto first = std::make_shared<BatchingTarget>(first_pair.ends[0]);
-  auto second = std::make_shared<BatchingTarget>(second_pair.ends[0]);
+  auto first = std::make_shared<BatchingTarget>(first_pair.writer());
+  auto second = std::make_shared<BatchingTarget>(second_pair.writer());
   auto nothing_to_write = std::make_shared<CountingTarget>();
   flusher->Request(first);
   flusher->Request(nothing_to_write);
@@ -303,8 +285,8 @@ TEST(WriteFlusherTest, ABatchedRoundWritesWhatTargetsPrepareAndFlushesTheOthers)
     EXPECT_EQ(target->flushes, 0);
     EXPECT_EQ(target->result, 5);
   }
-  EXPECT_EQ(first_pair.Received(), "frame");
-  EXPECT_EQ(second_pair.Received(), "frame");
+  EXPECT_EQ(first_pair.ReadAvailable(), "frame");
+  EXPECT_EQ(second_pair.ReadAvailable(), "frame");
   EXPECT_EQ(nothing_to_write->flushes, 1);
   EXPECT_EQ(flusher->batched_writes(), 2u);
 }
@@ -314,7 +296,7 @@ TEST(WriteFlusherTest, WithBatchingOffEveryTargetWritesThroughFlush) {
   auto flusher = std::make_shared<WriteFlusher>(io, WriteFlushOptions{.pacing_ratio = 0, .batch_writes = false});
   EXPECT_FALSE(flusher->batching());
   SocketPair pair;
-  auto target = std::make_shared<BatchingTarget>(pair.ends[0]);
+  auto target = std::make_shared<BatchingTarget>(pair.writer());
   flusher->Request(target);
   io.run_for(100ms);
   EXPECT_EQ(target->prepared, 0);

@@ -4,7 +4,6 @@
 // Only a full socket buffer makes it wait (for writability) before the rest.
 #pragma once
 
-#include <array>
 #include <atomic>
 #include <memory>
 #include <string>

@@ -142,6 +142,9 @@ class ShardCollector : public prometheus::Collectable {
            MetricType::Counter, &ShardStats::upgrades);
     single("hub_client_events_total", "Socket.IO events received from clients.",
            MetricType::Counter, &ShardStats::client_events);
+    single("hub_io_uring_shards",
+           "Shards whose write rounds go through io_uring; the others send() one connection at a time.",
+           MetricType::Gauge, &ShardStats::io_uring_writes);
     return out;
   }
 

@@ -147,6 +147,7 @@ struct alignas(64) ShardStats {
   ShardCounter heartbeat_timeouts;
   ShardCounter client_events;
   ShardCounter upgrades;  // polling sessions moved to WebSocket
+  ShardGauge io_uring_writes;  // 1 while this shard's write rounds use io_uring
 };
 
 }  // namespace hub::metrics

@@ -11,6 +11,23 @@
 #endif
 
 namespace hub::engineio {
+namespace {
+
+constexpr int kSendFlags = MSG_NOSIGNAL | MSG_DONTWAIT;
+
+// Writes writes[from, end) one sendmsg() each, with the batch's flags.
+void SendEachDirectly(std::vector<BatchedWrite>& writes, size_t from, const std::vector<iovec>& iov) {
+  for (size_t i = from; i < writes.size(); ++i) {
+    BatchedWrite& write = writes[i];
+    msghdr header{};
+    header.msg_iov = const_cast<iovec*>(&iov[write.iov_offset]);
+    header.msg_iovlen = write.iov_count;
+    const ssize_t sent = ::sendmsg(write.fd, &header, kSendFlags);
+    write.result = sent >= 0 ? sent : -errno;
+  }
+}
+
+}  // namespace
 
 #ifdef HUB_HAVE_LIBURING
 
@@ -27,12 +44,31 @@ absl::StatusOr<std::unique_ptr<BatchedSender>> BatchedSender::Create(unsigned en
   return std::unique_ptr<BatchedSender>(new BatchedSender(std::move(ring)));
 }
 
-BatchedSender::~BatchedSender() { io_uring_queue_exit(&ring_->ring); }
+BatchedSender::~BatchedSender() {
+  if (ring_) io_uring_queue_exit(&ring_->ring);
+}
+
+int BatchedSender::Submit(unsigned wait_for) {
+  if (fail_after_ == 0) return fail_error_;
+  if (fail_after_ > 0) --fail_after_;
+  return io_uring_submit_and_wait(&ring_->ring, wait_for);
+}
+
+void BatchedSender::Abandon(int error) {
+  failure_ = absl::UnavailableError(absl::StrCat("io_uring_enter: ", std::strerror(-error)));
+  io_uring_queue_exit(&ring_->ring);
+  ring_.reset();
+}
 
 void BatchedSender::Send(std::vector<BatchedWrite>& writes, const std::vector<iovec>& iov) {
-  constexpr int kFlags = MSG_NOSIGNAL | MSG_DONTWAIT;
+  if (!ring_) {
+    SendEachDirectly(writes, 0, iov);
+    return;
+  }
   headers_.resize(writes.size());
-  // Overwritten by each write's completion; left only if the ring fails.
+  // Overwritten by each write's completion or direct send; left only for a
+  // request the kernel took but never completed, which MSG_DONTWAIT sends
+  // do not leave.
   for (BatchedWrite& write : writes) write.result = -ECANCELED;
   size_t next = 0;      // the next write to submit
   size_t finished = 0;  // writes whose result is in
@@ -44,21 +80,21 @@ void BatchedSender::Send(std::vector<BatchedWrite>& writes, const std::vector<io
       const BatchedWrite& write = writes[next];
       if (write.iov_count == 1) {
         const iovec& buffer = iov[write.iov_offset];
-        io_uring_prep_send(sqe, write.fd, buffer.iov_base, buffer.iov_len, kFlags);
+        io_uring_prep_send(sqe, write.fd, buffer.iov_base, buffer.iov_len, kSendFlags);
       } else {
         msghdr& header = headers_[next];
         header = msghdr{};
         header.msg_iov = const_cast<iovec*>(&iov[write.iov_offset]);
         header.msg_iovlen = write.iov_count;
-        io_uring_prep_sendmsg(sqe, write.fd, &header, kFlags);
+        io_uring_prep_sendmsg(sqe, write.fd, &header, kSendFlags);
       }
       io_uring_sqe_set_data64(sqe, next);
     }
     // MSG_DONTWAIT sends complete while being submitted; should one still
     // be outstanding, wait for it rather than spin.
     const unsigned wait_for = submitted > 0 ? submitted : 1;
-    int error = io_uring_submit_and_wait(&ring_->ring, wait_for);
-    while (error == -EINTR) error = io_uring_submit_and_wait(&ring_->ring, 1);
+    int error = Submit(wait_for);
+    while (error == -EINTR) error = Submit(1);
     unsigned head = 0;
     unsigned seen = 0;
     io_uring_cqe* cqe = nullptr;
@@ -69,8 +105,11 @@ void BatchedSender::Send(std::vector<BatchedWrite>& writes, const std::vector<io
     io_uring_cq_advance(&ring_->ring, seen);
     finished += seen;
     if (seen == 0 && error < 0) {
-      // The ring itself failed: the writes not done keep -ECANCELED (their
-      // connections close with a transport error) rather than spin here.
+      // The kernel took nothing more. Every request it took has completed
+      // (MSG_DONTWAIT); the last `untaken` queued ones it never saw.
+      const size_t untaken = io_uring_sq_ready(&ring_->ring);
+      Abandon(error);
+      SendEachDirectly(writes, next - untaken, iov);
       return;
     }
   }
@@ -86,7 +125,13 @@ absl::StatusOr<std::unique_ptr<BatchedSender>> BatchedSender::Create(unsigned) {
 
 BatchedSender::~BatchedSender() = default;
 
-void BatchedSender::Send(std::vector<BatchedWrite>&, const std::vector<iovec>&) {}
+int BatchedSender::Submit(unsigned) { return -ENOSYS; }
+
+void BatchedSender::Abandon(int) {}
+
+void BatchedSender::Send(std::vector<BatchedWrite>& writes, const std::vector<iovec>& iov) {
+  SendEachDirectly(writes, 0, iov);
+}
 
 #endif
 

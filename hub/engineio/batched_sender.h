@@ -12,6 +12,12 @@
 // Every send carries MSG_DONTWAIT: a full socket buffer completes at once
 // with -EAGAIN on the shard's thread, as a non-blocking send() would, and
 // never waits in a kernel worker.
+//
+// Should the kernel refuse a submission (io_uring_enter failing, as under
+// memory pressure), the sender closes its ring and writes with sendmsg()
+// from then on: the requests the kernel did not take would otherwise go out
+// with the next submission, after their buffers were freed, and closing the
+// ring is the only way to take them back.
 #pragma once
 
 #include <sys/socket.h>
@@ -57,12 +63,30 @@ class BatchedSender {
   // Performs every write and fills in its result; returns when all are done.
   void Send(std::vector<BatchedWrite>& writes, const std::vector<iovec>& iov);
 
+  // OK while the ring works; after a refused submission, why. From that
+  // Send on, every write goes out with its own sendmsg().
+  const absl::Status& failure() const { return failure_; }
+
+  // Tests: the submission after the next `after` ones, and every one after
+  // it, fail with `error` (a negative errno) before the kernel takes anything.
+  void FailSubmissionsForTest(int after, int error) {
+    fail_after_ = after;
+    fail_error_ = error;
+  }
+
  private:
   struct Ring;
   explicit BatchedSender(std::unique_ptr<Ring> ring);
+  // io_uring_submit_and_wait, or the failure a test asked for.
+  int Submit(unsigned wait_for);
+  // Closes the ring after the kernel refused a submission with `error`.
+  void Abandon(int error);
 
   std::unique_ptr<Ring> ring_;
   std::vector<msghdr> headers_;  // for the writes of several buffers
+  absl::Status failure_;
+  int fail_after_ = -1;  // -1: no test failure
+  int fail_error_ = 0;
 };
 
 }  // namespace hub::engineio

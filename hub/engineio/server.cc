@@ -50,7 +50,7 @@ ShardServer::ShardServer(boost::asio::io_context& io, int shard_index,
       ids_(shard_index),
       listener_(io),
       cors_{options.cors_origins, options.cors_credentials},
-      flusher_(std::make_shared<WriteFlusher>(io, options.write_flush)),
+      flusher_(std::make_shared<WriteFlusher>(io, options.write_flush, &stats.io_uring_writes)),
       session_timers_(io.get_executor(), options_.session) {
   if (shard_index >= 0 && static_cast<size_t>(shard_index) < kMaxShards) {
     state_.shards[shard_index].store(this, std::memory_order_release);

@@ -4,6 +4,7 @@
 #include <utility>
 
 #include "boost/asio/post.hpp"
+#include "hub/base/log.h"
 
 namespace hub::engineio {
 namespace {
@@ -19,16 +20,33 @@ constexpr std::chrono::milliseconds kLongestProbeBackoff{5000};
 
 }  // namespace
 
-WriteFlusher::WriteFlusher(boost::asio::io_context& io, const WriteFlushOptions& options)
-    : io_(io), options_(options), pacing_timer_(io), probe_backoff_(kFirstProbeBackoff) {
+WriteFlusher::WriteFlusher(boost::asio::io_context& io, const WriteFlushOptions& options,
+                           metrics::ShardGauge* batching_shards)
+    : io_(io),
+      options_(options),
+      pacing_timer_(io),
+      probe_backoff_(kFirstProbeBackoff),
+      batching_shards_(batching_shards) {
   if (options_.batch_writes) {
     auto sender = BatchedSender::Create();
     if (sender.ok()) {
       sender_ = *std::move(sender);
+      if (batching_shards_ != nullptr) batching_shards_->Inc();
     } else {
       batching_unavailable_ = std::string(sender.status().message());
     }
   }
+}
+
+WriteFlusher::~WriteFlusher() {
+  if (sender_ && batching_shards_ != nullptr) batching_shards_->Dec();
+}
+
+void WriteFlusher::StopBatching() {
+  batching_unavailable_ = std::string(sender_->failure().message());
+  HUB_LOG_WARN("event=write_path mode=send reason={}", LogValue(batching_unavailable_));
+  if (batching_shards_ != nullptr) batching_shards_->Dec();
+  sender_.reset();
 }
 
 void WriteFlusher::Request(std::shared_ptr<FlushTarget> target) {
@@ -120,6 +138,8 @@ WriteFlusher::RoundCounts WriteFlusher::FlushBatched(std::chrono::steady_clock::
   }
   if (!batch_.empty()) sender_->Send(batch_, batch_buffers_);
   batched_writes_ += batch_.size();
+  // Its results are in either way; the rounds after write one by one.
+  if (!sender_->failure().ok()) StopBatching();
   for (size_t b = 0; b < batch_.size(); ++b) {
     if (b + 2 < batch_.size()) round_[batch_targets_[b + 2]]->PrefetchForFlush();
     const std::shared_ptr<FlushTarget> target = std::move(round_[batch_targets_[b]]);

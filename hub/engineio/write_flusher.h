@@ -43,6 +43,7 @@
 #include "boost/asio/io_context.hpp"
 #include "boost/asio/steady_timer.hpp"
 #include "hub/engineio/batched_sender.h"
+#include "metrics/shard_stats.h"
 
 namespace hub::engineio {
 
@@ -85,7 +86,11 @@ class FlushTarget {
 
 class WriteFlusher : public std::enable_shared_from_this<WriteFlusher> {
  public:
-  WriteFlusher(boost::asio::io_context& io, const WriteFlushOptions& options);
+  // `batching_shards`, when given, counts this flusher while its rounds are
+  // batched (the hub_io_uring_shards gauge).
+  WriteFlusher(boost::asio::io_context& io, const WriteFlushOptions& options,
+               metrics::ShardGauge* batching_shards = nullptr);
+  ~WriteFlusher();
   WriteFlusher(const WriteFlusher&) = delete;
   WriteFlusher& operator=(const WriteFlusher&) = delete;
 
@@ -100,8 +105,13 @@ class WriteFlusher : public std::enable_shared_from_this<WriteFlusher> {
   // Whether rounds submit their writes together (io_uring) or one by one.
   bool batching() const { return sender_ != nullptr; }
   // Why batching was asked for but is off (the kernel or build refused
-  // io_uring); empty otherwise.
+  // io_uring, or a submission failed and the rounds went back to send());
+  // empty otherwise.
   const std::string& batching_unavailable() const { return batching_unavailable_; }
+  // Tests: makes the sender's submissions fail (BatchedSender's hook).
+  void FailBatchingForTest(int after, int error) {
+    if (sender_) sender_->FailSubmissionsForTest(after, error);
+  }
   // Writes that went out through a batch so far (tests, diagnostics).
   uint64_t batched_writes() const { return batched_writes_; }
 
@@ -120,6 +130,8 @@ class WriteFlusher : public std::enable_shared_from_this<WriteFlusher> {
   // `started`; true when it was also written less than half of max_delay
   // before.
   bool Stamp(FlushTarget& target, std::chrono::steady_clock::time_point started) const;
+  // After the sender's ring failed: every later round writes one by one.
+  void StopBatching();
   // The share of the round's connections the next pause is for.
   double PacedShare(std::chrono::steady_clock::time_point now, double gathered_share, double recent_share);
 
@@ -142,6 +154,7 @@ class WriteFlusher : public std::enable_shared_from_this<WriteFlusher> {
   // kept between rounds for their capacity.
   std::unique_ptr<BatchedSender> sender_;
   std::string batching_unavailable_;
+  metrics::ShardGauge* batching_shards_;
   std::vector<BatchedWrite> batch_;
   std::vector<size_t> batch_targets_;  // each write's index in round_
   std::vector<iovec> batch_buffers_;

@@ -81,6 +81,23 @@ describe('admin endpoints', () => {
     }
   }));
 
+  it('hub_io_uring_shards agrees with the write path the log names', { timeout: 15_000 }, t(async () => {
+    const line = hub.output().split('\n').find((l) => l.includes('event=write_path'));
+    assert.ok(line, 'the hub logs its write path');
+    const batched = metricValue((await metrics()).body, 'hub_io_uring_shards');
+    if (/mode=io_uring/.test(line)) assert.ok(batched >= 1, `io_uring in the log, gauge ${batched}`);
+    else assert.equal(batched, 0, line);
+
+    const plain = await startHub({ args: ['--io_uring', 'false'] });
+    try {
+      assert.match(plain.output(), /event=write_path mode=send reason=disabled/);
+      const body = (await httpGet(`${plain.adminUrl}/metrics`)).body;
+      assert.equal(metricValue(body, 'hub_io_uring_shards'), 0);
+    } finally {
+      await plain.stop('SIGTERM');
+    }
+  }));
+
   it('an unknown admin path is 404', { timeout: 10_000 }, t(async () => {
     const res = await httpGet(`${hub.adminUrl}/nope`);
     assert.equal(res.status, 404);

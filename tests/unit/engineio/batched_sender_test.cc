@@ -1,5 +1,6 @@
 #include "hub/engineio/batched_sender.h"
 
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <sys/socket.h>
 
@@ -20,6 +21,16 @@ std::unique_ptr<BatchedSender> MakeSender(unsigned entries = 64) {
 }
 
 iovec Buffer(const std::string& text) { return iovec{const_cast<char*>(text.data()), text.size()}; }
+
+// One write of the batch's first buffer to each of `pairs`.
+std::vector<BatchedWrite> OneWriteEach(const std::vector<SocketPair>& pairs) {
+  std::vector<BatchedWrite> writes(pairs.size());
+  for (size_t i = 0; i < pairs.size(); ++i) {
+    writes[i].fd = pairs[i].writer();
+    writes[i].iov_count = 1;
+  }
+  return writes;
+}
 
 TEST(BatchedSenderTest, EveryWriteGoesOutWithItsByteCount) {
   auto sender = MakeSender();
@@ -47,11 +58,7 @@ TEST(BatchedSenderTest, BatchesLargerThanTheRingGoInSeveralSubmissions) {
   const std::string text = "frame";
   std::vector<SocketPair> pairs(7);
   std::vector<iovec> iov = {Buffer(text)};
-  std::vector<BatchedWrite> writes(pairs.size());
-  for (size_t i = 0; i < pairs.size(); ++i) {
-    writes[i].fd = pairs[i].writer();
-    writes[i].iov_count = 1;
-  }
+  std::vector<BatchedWrite> writes = OneWriteEach(pairs);
   sender->Send(writes, iov);
   for (size_t i = 0; i < pairs.size(); ++i) {
     EXPECT_EQ(writes[i].result, 5) << i;
@@ -84,6 +91,50 @@ TEST(BatchedSenderTest, AFullSocketAnswersEagainAtOnceAndABadOneItsError) {
   }
   EXPECT_TRUE(saw_eagain);
   EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(5));
+}
+
+TEST(BatchedSenderTest, AfterARefusedSubmissionEveryWriteGoesOutOnceThroughSendmsg) {
+  auto sender = MakeSender(/*entries=*/2);
+  if (!sender) GTEST_SKIP() << "io_uring unavailable here";
+  const std::string text = "frame";
+  std::vector<iovec> iov = {Buffer(text)};
+  std::vector<SocketPair> pairs(7);
+  std::vector<BatchedWrite> writes = OneWriteEach(pairs);
+  // Writes 0 and 1 go through the ring; the next submission is refused with
+  // writes 2 and 3 queued in it and 4 to 6 not yet queued.
+  sender->FailSubmissionsForTest(/*after=*/1, -EAGAIN);
+  sender->Send(writes, iov);
+  EXPECT_THAT(sender->failure().message(), testing::HasSubstr("io_uring_enter"));
+  for (size_t i = 0; i < pairs.size(); ++i) {
+    EXPECT_EQ(writes[i].result, 5) << i;
+    EXPECT_EQ(pairs[i].ReadAvailable(), "frame") << i;
+  }
+  // With the kernel willing again, the next batch still writes each once:
+  // nothing refused before goes out a second time with it.
+  sender->FailSubmissionsForTest(/*after=*/-1, 0);
+  sender->Send(writes, iov);
+  for (size_t i = 0; i < pairs.size(); ++i) {
+    EXPECT_EQ(writes[i].result, 5) << i;
+    EXPECT_EQ(pairs[i].ReadAvailable(), "frame") << i;
+  }
+}
+
+TEST(BatchedSenderTest, AFirstSubmissionRefusedSendsTheWholeBatchThroughSendmsg) {
+  auto sender = MakeSender();
+  if (!sender) GTEST_SKIP() << "io_uring unavailable here";
+  const std::string text = "frame";
+  std::vector<iovec> iov = {Buffer(text)};
+  std::vector<SocketPair> pairs(3);
+  std::vector<BatchedWrite> writes = OneWriteEach(pairs);
+  writes.push_back(BatchedWrite{.fd = -1, .iov_offset = 0, .iov_count = 1, .parts = {}, .result = 0});
+  sender->FailSubmissionsForTest(/*after=*/0, -ENOMEM);
+  sender->Send(writes, iov);
+  EXPECT_FALSE(sender->failure().ok());
+  for (size_t i = 0; i < pairs.size(); ++i) {
+    EXPECT_EQ(writes[i].result, 5) << i;
+    EXPECT_EQ(pairs[i].ReadAvailable(), "frame") << i;
+  }
+  EXPECT_EQ(writes.back().result, -EBADF);  // errors as the ring reports them
 }
 
 }  // namespace

@@ -2,6 +2,7 @@
 // long rounds (lower bounds and caps only, so a slow machine cannot fail it).
 #include "hub/engineio/write_flusher.h"
 
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -289,6 +290,41 @@ TEST(WriteFlusherTest, ABatchedRoundWritesWhatTargetsPrepareAndFlushesTheOthers)
   EXPECT_EQ(second_pair.ReadAvailable(), "frame");
   EXPECT_EQ(nothing_to_write->flushes, 1);
   EXPECT_EQ(flusher->batched_writes(), 2u);
+}
+
+TEST(WriteFlusherTest, AfterARefusedSubmissionTheRoundIsWrittenAndLaterRoundsGoOneByOne) {
+  boost::asio::io_context io;
+  metrics::ShardGauge batching_shards;
+  auto flusher = std::make_shared<WriteFlusher>(io, WriteFlushOptions{.pacing_ratio = 0, .batch_writes = true},
+                                                &batching_shards);
+  if (!flusher->batching()) GTEST_SKIP() << "io_uring unavailable here: " << flusher->batching_unavailable();
+  EXPECT_EQ(batching_shards.Get(), 1);
+  flusher->FailBatchingForTest(/*after=*/0, -ENOMEM);
+  SocketPair pair;
+  auto target = std::make_shared<BatchingTarget>(pair.writer());
+  flusher->Request(target);
+  io.run_for(100ms);
+  EXPECT_EQ(target->prepared, 1);
+  EXPECT_EQ(target->result, 5);
+  EXPECT_EQ(pair.ReadAvailable(), "frame");
+  EXPECT_FALSE(flusher->batching());
+  EXPECT_THAT(flusher->batching_unavailable(), testing::HasSubstr("io_uring_enter"));
+  EXPECT_EQ(batching_shards.Get(), 0);
+
+  flusher->Request(target);
+  io.restart();
+  io.run_for(100ms);
+  EXPECT_EQ(target->prepared, 1);
+  EXPECT_EQ(target->flushes, 1);
+}
+
+TEST(WriteFlusherTest, ABatchingFlusherCountsInTheGaugeWhileItLives) {
+  boost::asio::io_context io;
+  metrics::ShardGauge batching_shards;
+  auto flusher = std::make_shared<WriteFlusher>(io, WriteFlushOptions{.batch_writes = true}, &batching_shards);
+  EXPECT_EQ(batching_shards.Get(), flusher->batching() ? 1 : 0);
+  flusher.reset();
+  EXPECT_EQ(batching_shards.Get(), 0);
 }
 
 TEST(WriteFlusherTest, WithBatchingOffEveryTargetWritesThroughFlush) {

@@ -3,7 +3,7 @@
 // broadcast does. Every hub figure in run.sh is quoted against this number.
 //
 //   sendfloor --sockets 1000 --frames_per_send 4 --frame_bytes 130 --seconds 2 [--idle_us 10000]
-//             [--io_uring 1]
+//             [--idle_spin 1] [--io_uring 1]
 //
 // Prints one line: "sendfloor sockets=... ns_per_frame=... ns_per_send=...".
 // On loopback the receiving TCP stack runs in the sender's context (softirq on
@@ -49,6 +49,10 @@ struct Options {
   // after an idle spell the kernel's socket state is colder than in a tight
   // loop; this measures the floor of that shape.
   int idle_us = 0;
+  // Busy-wait the idle spells instead of sleeping, and count the sender's
+  // CPU over the passes only: whether a send after idle costs more because
+  // the core slept or because the sockets did.
+  bool idle_spin = false;
   // Each pass as one io_uring submission of a send per socket (registered
   // files, MSG_DONTWAIT so a full buffer completes with EAGAIN in this
   // thread instead of going to a kernel worker): what batching the system
@@ -89,6 +93,7 @@ Options Parse(int argc, char** argv) {
     else if (key == "--receiver_cpu") o.receiver_cpu = std::atoi(value);
     else if (key == "--read_interval_us") o.read_interval_us = std::atoi(value);
     else if (key == "--idle_us") o.idle_us = std::atoi(value);
+    else if (key == "--idle_spin") o.idle_spin = std::atoi(value) != 0;
     else if (key == "--io_uring") o.io_uring = std::atoi(value) != 0;
     else {
       std::fprintf(stderr, "unknown flag %s\n", key.c_str());
@@ -242,8 +247,10 @@ int main(int argc, char** argv) {
   int64_t sends = 0, would_block = 0;
   const auto start = std::chrono::steady_clock::now();
   const auto deadline = start + std::chrono::duration<double>(o.seconds);
+  int64_t cpu_ns = 0;  // over the passes, or over everything without idle_spin
   const int64_t cpu_start = ThreadCpuNs();
   while (std::chrono::steady_clock::now() < deadline) {
+    const int64_t pass_start = o.idle_spin ? ThreadCpuNs() : 0;
 #ifdef HUB_HAVE_LIBURING
     if (uring) {
       uring->Pass(burst, sends, would_block);
@@ -253,19 +260,28 @@ int main(int argc, char** argv) {
 #else
     SendPass(senders, burst, sends, would_block);
 #endif
-    if (o.idle_us > 0) std::this_thread::sleep_for(std::chrono::microseconds(o.idle_us));
+    if (o.idle_spin) cpu_ns += ThreadCpuNs() - pass_start;
+    if (o.idle_us > 0 && o.idle_spin) {
+      const auto until = std::chrono::steady_clock::now() + std::chrono::microseconds(o.idle_us);
+      while (std::chrono::steady_clock::now() < until) {
+      }
+    } else if (o.idle_us > 0) {
+      std::this_thread::sleep_for(std::chrono::microseconds(o.idle_us));
+    }
   }
-  const int64_t cpu_ns = ThreadCpuNs() - cpu_start;
+  if (!o.idle_spin) cpu_ns = ThreadCpuNs() - cpu_start;
   const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   stop = true;
   receiver.join();
 
   const int64_t frames = sends * o.frames_per_send;
   std::printf(
-      "sendfloor sockets=%d frames_per_send=%d frame_bytes=%d read_interval_us=%d idle_us=%d io_uring=%d frames=%lld "
+      "sendfloor sockets=%d frames_per_send=%d frame_bytes=%d read_interval_us=%d idle_us=%d idle_spin=%d io_uring=%d "
+      "frames=%lld "
       "would_block=%lld "
       "frames_per_s=%.0f cpu_util=%.2f ns_per_frame=%.0f ns_per_send=%.0f\n",
-      o.sockets, o.frames_per_send, o.frame_bytes, o.read_interval_us, o.idle_us, o.io_uring ? 1 : 0,
+      o.sockets, o.frames_per_send, o.frame_bytes, o.read_interval_us, o.idle_us, o.idle_spin ? 1 : 0,
+      o.io_uring ? 1 : 0,
       static_cast<long long>(frames),
       static_cast<long long>(would_block), frames / wall, cpu_ns / 1e9 / wall,
       frames ? double(cpu_ns) / frames : 0.0, sends ? double(cpu_ns) / sends : 0.0);

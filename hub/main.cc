@@ -107,6 +107,9 @@ int Run(const Config& config) {
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
+  // gRPC sets SO_REUSEPORT by default; without it, a second process on the
+  // same port fails to start instead of quietly sharing its connections.
+  builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
   int grpc_port = 0;
   builder.AddListeningPort(HostPort(config.bind, config.grpc_port), grpc::InsecureServerCredentials(),
                            &grpc_port);

@@ -11,6 +11,7 @@
 #include "hub/base/strings.h"
 #include "hub/socketio/fan_out_prefetch.h"
 #include "hub/core/gather.h"
+#include "hub/engineio/port_probe.h"
 #include "hub/socketio/client.h"
 
 namespace hub::core {
@@ -100,6 +101,7 @@ HubCore::~HubCore() { Stop(); }
 
 absl::StatusOr<uint16_t> HubCore::Start() {
   uint16_t port = config_.sio_port;
+  if (absl::Status free = engineio::CheckPortFree(config_.bind, port); !free.ok()) return free;
   for (auto& shard : shards_) {
     // The first shard resolves port 0; the others share its port.
     auto bound = shard->Listen(config_.bind, port);

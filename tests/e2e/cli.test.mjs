@@ -105,6 +105,22 @@ describe('command line', () => {
     })();
   });
 
+  it('a second hub on a port the first listens on exits 1 instead of sharing it', { timeout: 40_000 }, async () => {
+    const first = await start({});
+    await withHubOutput(() => first, async () => {
+      const others = ['--bind', '127.0.0.1', '--admin_port', '0'];
+      const sio = await run(['--sio_port', String(first.sioPort), '--grpc_port', '0', ...others]);
+      assert.equal(sio.code, 1, explain(sio));
+      assert.match(sio.stderr, /event=start_failed service=socketio .*another process listens there/, explain(sio));
+      const grpc = await run(['--sio_port', '0', '--grpc_port', String(first.grpcPort), ...others]);
+      assert.equal(grpc.code, 1, explain(grpc));
+      assert.match(grpc.stderr, /event=start_failed service=grpc/, explain(grpc));
+      // The first hub still answers every handshake on its port.
+      for (let i = 0; i < 8; ++i) assert.ok((await readHandshake(first.sioPort)).sid);
+      await stopOk(first);
+    })();
+  });
+
   it('the environment configures the hub when no flag is given', { timeout: 20_000 }, async () => {
     const hub = await start({ env: { HUB_PING_INTERVAL_MS: '1234' } });
     await withHubOutput(() => hub, async () => {

@@ -371,7 +371,11 @@ void HttpConnection::SendError(EngineError error, bool too_large) {
   http::status status = http::status::bad_request;
   if (too_large) status = http::status::payload_too_large;
   if (error == EngineError::kForbidden) status = http::status::forbidden;
-  Respond(status, EngineErrorBody(error), "application/json", /*close_after=*/true);
+  // The request was read whole, so the connection can carry the client's
+  // next one, as with the reference server. Closing it made a client's
+  // concurrent poll and close race: one of them had to open a new
+  // connection and could arrive second. A body too large was not read.
+  Respond(status, EngineErrorBody(error), "application/json", /*close_after=*/too_large);
 }
 
 void HttpConnection::RejectEngine(EngineError error, metrics::HandshakeRejection why) {

@@ -107,8 +107,14 @@ void PollingTransport::Close(uint16_t /*ws_code*/, std::string_view /*reason*/, 
   closing_ = true;
   if (peer_closed_) {
     // The client asked to close: it only needs its held GET released.
-    if (held_) Answer(std::string(kNoopPayload));
-    Done();
+    if (held_) {
+      Answer(std::string(kNoopPayload));
+      Done();
+      return;
+    }
+    // Or the GET it sent just before the close, still on its way.
+    final_bodies_.emplace_back(kNoopPayload);
+    Linger(options_.peer_close_grace);
     return;
   }
   std::vector<SharedFrame> frames;
@@ -139,10 +145,14 @@ void PollingTransport::Close(uint16_t /*ws_code*/, std::string_view /*reason*/, 
   // The client is between two polls: keep the close for its next GET so it
   // learns why, for a bounded time.
   final_bodies_.emplace_back(kClosePayload);
+  Linger(options_.close_linger);
+}
+
+void PollingTransport::Linger(std::chrono::milliseconds how_long) {
   lingering_ = true;
   open_sockets_.fetch_add(1, std::memory_order_relaxed);
-  linger_timer_.expires_after(options_.close_linger);
-  linger_timer_.async_wait([self](const boost::system::error_code& ec) {
+  linger_timer_.expires_after(how_long);
+  linger_timer_.async_wait([self = shared_from_this()](const boost::system::error_code& ec) {
     if (!ec) self->Done();
   });
 }

@@ -38,6 +38,11 @@ struct PollingOptions {
   // After a graceful server close, how long the last frames and the close
   // packet wait for the client's next GETs.
   std::chrono::milliseconds close_linger{5000};
+  // After the client's own close, with no GET held: how long a GET it sent
+  // just before the close is still answered as a held one would have been
+  // (noop). Sent on another connection, through another shard, such a GET
+  // can arrive second.
+  std::chrono::milliseconds peer_close_grace{1000};
 };
 
 class PollingTransport : public Transport, public std::enable_shared_from_this<PollingTransport> {
@@ -69,6 +74,8 @@ class PollingTransport : public Transport, public std::enable_shared_from_this<P
   // Answers the held GET with the queued frames, if there are any.
   void Flush();
   void Answer(std::string body);
+  // Keeps the sid answering final_bodies_ to the next GETs for `how_long`.
+  void Linger(std::chrono::milliseconds how_long);
   void Done();
 
   const PollingOptions options_;
@@ -77,7 +84,9 @@ class PollingTransport : public Transport, public std::enable_shared_from_this<P
   std::shared_ptr<Session> session_;
   std::shared_ptr<PollResponder> held_;
   boost::asio::steady_timer linger_timer_;
-  boost::container::deque<std::string> final_bodies_;  // last frames, then the close, for the next GETs
+  // For the next GETs: the last frames then the close, or the noop after a
+  // client's close.
+  boost::container::deque<std::string> final_bodies_;
   bool lingering_ = false;
   bool upgrading_ = false;    // probe answered: a GET must not be held
   bool closing_ = false;

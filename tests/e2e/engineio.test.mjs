@@ -323,6 +323,47 @@ describe('engine.io transports', () => {
   }));
 });
 
+describe('engine.io client close crossing a poll', () => {
+  let hub;
+  const t = (fn) => withHubOutput(() => hub, fn);
+  before(async () => {
+    hub = await startHub({ args: ['--shards', '2'] });
+  });
+  after(async () => {
+    if (hub) await hub.stop('SIGTERM');
+  });
+
+  it('a GET that arrives just after the close packet gets the noop; the next one is 400', { timeout: 10_000 }, t(async () => {
+    const s = await rawPolling(hub.sioPort);
+    assert.equal((await s.post('1')).status, 200);
+    const late = await s.get();
+    assert.equal(late.status, 200);
+    assert.equal(text(late), '6');
+    assert.equal((await s.get()).status, 400);
+  }));
+
+  it('a poll and a close sent together: the poll gets the noop every time, over two shards', { timeout: 30_000 }, t(async () => {
+    // As the official Engine.IO suite does it: two requests at once on
+    // pooled keep-alive connections, so either may arrive first on either shard.
+    const url = `http://127.0.0.1:${hub.sioPort}/socket.io/?EIO=4&transport=polling`;
+    for (let i = 0; i < 40; ++i) {
+      const open = await fetch(url);
+      const sid = JSON.parse((await open.text()).slice(1)).sid;
+      const [poll, close] = await Promise.all([
+        fetch(`${url}&sid=${sid}`),
+        fetch(`${url}&sid=${sid}`, { method: 'POST', body: '1' }),
+      ]);
+      assert.equal(close.status, 200, `round ${i}: close`);
+      assert.equal(poll.status, 200, `round ${i}: poll`);
+      assert.equal(await poll.text(), '6', `round ${i}: poll body`);
+      await close.text();
+      const gone = await fetch(`${url}&sid=${sid}`);
+      await gone.text();
+      assert.equal(gone.status, 400, `round ${i}: the sid is gone`);
+    }
+  }));
+});
+
 describe('engine.io heartbeat', () => {
   let hub;
   let api;

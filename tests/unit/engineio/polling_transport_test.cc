@@ -65,6 +65,7 @@ class PollingTransportTest : public ::testing::Test {
     PollingOptions polling;
     polling.max_packets_per_payload = 3;
     polling.close_linger = 50ms;
+    polling.peer_close_grace = 50ms;
     transport_ = std::make_shared<PollingTransport>(io_.get_executor(), polling, open_sockets_,
                                                     [this] { done_ = true; });
     transport_->Bind(session_);
@@ -167,6 +168,30 @@ TEST_F(PollingTransportTest, ClientCloseReleasesTheHeldGetWithNoop) {
   EXPECT_EQ(get->payloads[0], "6");
   EXPECT_EQ(closed_, DisconnectReason::kTransportClose);
   EXPECT_TRUE(done_);
+}
+
+TEST_F(PollingTransportTest, ClientCloseWithNoGetHeldAnswersTheGetStillOnItsWayWithNoop) {
+  Open();
+  EXPECT_EQ(Post("1")->oks, 1);
+  EXPECT_EQ(closed_, DisconnectReason::kTransportClose);
+  // A GET sent before the close that arrives after it (another connection,
+  // another shard) gets what it would have got had it been held.
+  EXPECT_EQ(Get()->payloads, std::vector<std::string>{"6"});
+  EXPECT_TRUE(done_);
+  EXPECT_EQ(Get()->error, EngineError::kUnknownSid);
+  EXPECT_EQ(open_sockets_.load(), 0);
+}
+
+TEST_F(PollingTransportTest, ClientCloseWithNoGetHeldForgetsTheSidAfterTheGrace) {
+  Open();
+  Post("1");
+  EXPECT_FALSE(done_);
+  EXPECT_EQ(open_sockets_.load(), 1);
+  EXPECT_EQ(Post("40")->error, EngineError::kUnknownSid);  // nothing more is accepted
+  io_.run_for(200ms);
+  EXPECT_TRUE(done_);
+  EXPECT_EQ(open_sockets_.load(), 0);
+  EXPECT_EQ(Get()->error, EngineError::kUnknownSid);
 }
 
 TEST_F(PollingTransportTest, GracefulCloseWaitsForTheNextGetWithQueuedFramesThenClose) {

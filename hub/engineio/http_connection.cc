@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <array>
 #include <cstring>
 
 #include "absl/strings/ascii.h"
@@ -16,6 +17,7 @@
 #include "hub/base/random_id.h"
 #include "hub/base/strings.h"
 #include "hub/engineio/http_compression.h"
+#include "hub/engineio/response_head.h"
 
 namespace hub::engineio {
 namespace http = boost::beast::http;
@@ -385,36 +387,48 @@ void HttpConnection::RejectEngine(EngineError error, metrics::HandshakeRejection
 
 void HttpConnection::Respond(http::status status, std::string body, std::string_view content_type,
                              bool close_after, bool payload) {
-  auto response = std::make_shared<http::response<http::string_body>>(status, version_);
-  response->set(http::field::content_type,
-                boost::beast::string_view(content_type.data(), content_type.size()));
-  for (const auto& [name, value] : cors_headers_) response->insert(name, value);
+  ResponseHead head;
+  head.status = status;
+  head.version = version_;
+  head.content_type = content_type;
+  head.extra = &cors_headers_;
+  std::string_view encoding_name;
   if (payload) {
     // Every poll answer is new data: no cache may keep or replay it.
-    response->set(http::field::cache_control, "no-store");
+    head.no_store = true;
     const size_t threshold = server_.options().compression_threshold;
     if (threshold > 0) {
-      response->insert(http::field::vary, "Accept-Encoding");
+      head.vary_encoding = true;
       const auto encoding = ChooseContentEncoding(accept_encoding_, body.size(), threshold);
       if (encoding != ContentEncoding::kIdentity) {
         auto compressed = Compress(body, encoding);
         if (compressed.ok()) {
           body = *std::move(compressed);
-          const auto name = ContentEncodingName(encoding);
-          response->set(http::field::content_encoding, boost::beast::string_view(name.data(), name.size()));
+          head.content_encoding = ContentEncodingName(encoding);
         }
       }
     }
   }
-  const bool keep = keep_alive_ && !close_after;
-  response->keep_alive(keep);
-  response->body() = std::move(body);
-  response->prepare_payload();
+  head.content_length = body.size();
+  head.keep_alive = keep_alive_ && !close_after;
+  // One answer is in flight at a time: the next request is read after it.
+  // A second one would rewrite the buffers under the first.
+  if (writing_) {
+    HUB_LOG_ERROR("event=http_answer_dropped reason=answer_in_flight status={}", static_cast<unsigned>(status));
+    return;
+  }
+  writing_ = true;
+  WriteResponseHead(head, response_head_);
+  response_body_ = std::move(body);
   stream_.expires_after(server_.options().handshake_timeout);
-  http::async_write(stream_, *response,
-                    [self = shared_from_this(), response, keep](const boost::system::error_code& ec, size_t) {
-                      self->OnWritten(ec, !keep);
-                    });
+  const std::array<boost::asio::const_buffer, 2> buffers = {boost::asio::buffer(response_head_),
+                                                            boost::asio::buffer(response_body_)};
+  boost::asio::async_write(stream_, buffers,
+                           [self = shared_from_this(), keep = head.keep_alive](const boost::system::error_code& ec,
+                                                                                size_t) {
+                             self->writing_ = false;
+                             self->OnWritten(ec, !keep);
+                           });
 }
 
 void HttpConnection::OnWritten(const boost::system::error_code& ec, bool close_after) {

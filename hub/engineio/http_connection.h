@@ -69,6 +69,10 @@ class HttpConnection : public PollResponder,
   bool keep_alive_ = false;
   std::string accept_encoding_;
   std::vector<std::pair<std::string, std::string>> cors_headers_;
+  // The answer being written (kept between answers for their capacity).
+  std::string response_head_;
+  std::string response_body_;
+  bool writing_ = false;
 
   bool served_before_ = false;  // idle timeout instead of handshake timeout
   bool answered_ = false;       // the current request has its answer

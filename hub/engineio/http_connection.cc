@@ -387,12 +387,17 @@ void HttpConnection::RejectEngine(EngineError error, metrics::HandshakeRejection
 
 void HttpConnection::Respond(http::status status, std::string body, std::string_view content_type,
                              bool close_after, bool payload) {
+  // One answer is in flight at a time: the next request is read after it.
+  // A second one would rewrite the buffers under the first.
+  if (writing_) {
+    HUB_LOG_ERROR("event=http_answer_dropped reason=answer_in_flight status={}", static_cast<unsigned>(status));
+    return;
+  }
   ResponseHead head;
   head.status = status;
   head.version = version_;
   head.content_type = content_type;
   head.extra = &cors_headers_;
-  std::string_view encoding_name;
   if (payload) {
     // Every poll answer is new data: no cache may keep or replay it.
     head.no_store = true;
@@ -411,12 +416,6 @@ void HttpConnection::Respond(http::status status, std::string body, std::string_
   }
   head.content_length = body.size();
   head.keep_alive = keep_alive_ && !close_after;
-  // One answer is in flight at a time: the next request is read after it.
-  // A second one would rewrite the buffers under the first.
-  if (writing_) {
-    HUB_LOG_ERROR("event=http_answer_dropped reason=answer_in_flight status={}", static_cast<unsigned>(status));
-    return;
-  }
   writing_ = true;
   WriteResponseHead(head, response_head_);
   response_body_ = std::move(body);

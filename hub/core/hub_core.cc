@@ -253,12 +253,15 @@ void SendAndAwaitAcks(Shard& shard, size_t slot, const std::shared_ptr<AckGather
                       std::chrono::milliseconds timeout, std::vector<AckReply> undeliverable = {}) {
   std::vector<std::string> awaited;
   for (socketio::Socket* socket : sockets) {
+    // Copied first: a send that overflows a slow client's queue closes the
+    // client, and that deletes its sockets before Send returns.
+    std::string id = socket->id();
     if (socket->Send(*packet)) {
-      awaited.push_back(socket->id());
+      awaited.push_back(std::move(id));
     } else {
       // Closed (or dropped by a full queue): it can never answer.
       undeliverable.push_back(
-          AckReply{socket->id(), AckOutcome::kDisconnected, std::chrono::steady_clock::now(), {}, {}});
+          AckReply{std::move(id), AckOutcome::kDisconnected, std::chrono::steady_clock::now(), {}, {}});
     }
   }
   auto timer = std::make_shared<boost::asio::steady_timer>(shard.executor(), timeout);

@@ -18,6 +18,7 @@ import {
   metricValue,
   once,
   rawEngineSocket,
+  show,
   sleep,
   startHub,
   subscribe,
@@ -361,6 +362,42 @@ describe('engine.io client close crossing a poll', () => {
       await gone.text();
       assert.equal(gone.status, 400, `round ${i}: the sid is gone`);
     }
+  }));
+});
+
+describe('a polling client that stops polling while acks are awaited', () => {
+  let hub;
+  let api;
+  const t = (fn) => withHubOutput(() => hub, fn);
+  before(async () => {
+    hub = await startHub({ args: ['--max_outbound_frames', '3'] });
+    api = grpcClient(hub.grpcPort);
+  });
+  after(async () => {
+    api?.close();
+    if (hub) await hub.stop('SIGTERM');
+  });
+
+  it('EmitWithAck that overflows its queue answers DISCONNECTED, and the hub stays up', { timeout: 20_000 }, t(async () => {
+    const s = await rawPolling(hub.sioPort);
+    assert.equal((await s.post('40')).status, 200);
+    const socketId = JSON.parse(text(await s.get()).slice(2)).sid;
+    // It never polls again: three frames fill its queue, the fourth closes
+    // it (the default overflow policy), inside that EmitWithAck's send.
+    const calls = [];
+    for (let i = 0; i < 4; ++i) {
+      calls.push(api.emitWithAck({ selector: { socket_ids: [socketId] }, payload: { event: 'q' }, timeout_ms: 5000 }));
+      await sleep(50);
+    }
+    const replies = await Promise.all(calls);
+    for (const [i, reply] of replies.entries()) {
+      assert.equal(reply.results.length, 1, `call ${i}: ${show(reply)}`);
+      assert.equal(reply.results[0].socket_id, socketId, `call ${i}: ${show(reply)}`);
+      assert.equal(reply.results[0].status, 'ACK_STATUS_DISCONNECTED', `call ${i}: ${show(reply)}`);
+    }
+    assert.equal((await httpGet(`${hub.adminUrl}/healthz`)).status, 200);
+    assert.deepEqual(await hub.stop('SIGTERM'), { code: 0, signal: null });
+    hub = null;
   }));
 });
 

@@ -5,6 +5,7 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "hub/engineio/send_gathered.h"
 
 #ifdef HUB_HAVE_LIBURING
 #include <liburing.h>
@@ -13,17 +14,11 @@
 namespace hub::engineio {
 namespace {
 
-constexpr int kSendFlags = MSG_NOSIGNAL | MSG_DONTWAIT;
-
-// Writes writes[from, end) one sendmsg() each, with the batch's flags.
+// Writes writes[from, end) one system call each, as the unbatched path does.
 void SendEachDirectly(std::vector<BatchedWrite>& writes, size_t from, const std::vector<iovec>& iov) {
   for (size_t i = from; i < writes.size(); ++i) {
     BatchedWrite& write = writes[i];
-    msghdr header{};
-    header.msg_iov = const_cast<iovec*>(&iov[write.iov_offset]);
-    header.msg_iovlen = write.iov_count;
-    const ssize_t sent = ::sendmsg(write.fd, &header, kSendFlags);
-    write.result = sent >= 0 ? sent : -errno;
+    write.result = SendGathered(write.fd, &iov[write.iov_offset], write.iov_count);
   }
 }
 

@@ -1,11 +1,11 @@
 #include "hub/engineio/websocket_transport.h"
 
-#include <sys/socket.h>
 #include <sys/uio.h>
 
 #include <cerrno>
 
 #include "hub/engineio/packet.h"
+#include "hub/engineio/send_gathered.h"
 
 namespace hub::engineio {
 namespace {
@@ -269,20 +269,7 @@ bool WebSocketTransport::WriteOnce(size_t& frames_written) {
   thread_local std::vector<iovec> iov;
   iov.clear();
   const WriteParts parts = GatherWrite(iov);
-  const int fd = socket_.native_handle();
-  ssize_t sent;
-  do {
-    if (iov.size() == 1) {
-      // Most writes are one frame: send() skips copying an iovec array in.
-      sent = ::send(fd, iov[0].iov_base, iov[0].iov_len, MSG_NOSIGNAL | MSG_DONTWAIT);
-    } else {
-      msghdr message{};
-      message.msg_iov = iov.data();
-      message.msg_iovlen = iov.size();
-      sent = ::sendmsg(fd, &message, MSG_NOSIGNAL | MSG_DONTWAIT);
-    }
-  } while (sent < 0 && errno == EINTR);
-  return FinishWrite(sent < 0 ? -errno : sent, parts, frames_written);
+  return FinishWrite(SendGathered(socket_.native_handle(), iov.data(), iov.size()), parts, frames_written);
 }
 
 WriteParts WebSocketTransport::GatherWrite(std::vector<iovec>& iov) const {

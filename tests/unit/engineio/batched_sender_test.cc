@@ -32,6 +32,14 @@ std::vector<BatchedWrite> OneWriteEach(const std::vector<SocketPair>& pairs) {
   return writes;
 }
 
+// Each of `pairs` got exactly "frame", and its write says 5 bytes.
+void ExpectEachGotOneFrame(const std::vector<BatchedWrite>& writes, const std::vector<SocketPair>& pairs) {
+  for (size_t i = 0; i < pairs.size(); ++i) {
+    EXPECT_EQ(writes[i].result, 5) << i;
+    EXPECT_EQ(pairs[i].ReadAvailable(), "frame") << i;
+  }
+}
+
 TEST(BatchedSenderTest, EveryWriteGoesOutWithItsByteCount) {
   auto sender = MakeSender();
   if (!sender) GTEST_SKIP() << "io_uring unavailable here";
@@ -60,10 +68,7 @@ TEST(BatchedSenderTest, BatchesLargerThanTheRingGoInSeveralSubmissions) {
   std::vector<iovec> iov = {Buffer(text)};
   std::vector<BatchedWrite> writes = OneWriteEach(pairs);
   sender->Send(writes, iov);
-  for (size_t i = 0; i < pairs.size(); ++i) {
-    EXPECT_EQ(writes[i].result, 5) << i;
-    EXPECT_EQ(pairs[i].ReadAvailable(), "frame") << i;
-  }
+  ExpectEachGotOneFrame(writes, pairs);
 }
 
 TEST(BatchedSenderTest, AFullSocketAnswersEagainAtOnceAndABadOneItsError) {
@@ -105,18 +110,12 @@ TEST(BatchedSenderTest, AfterARefusedSubmissionEveryWriteGoesOutOnceThroughSendm
   sender->FailSubmissionsForTest(/*after=*/1, -EAGAIN);
   sender->Send(writes, iov);
   EXPECT_THAT(sender->failure().message(), testing::HasSubstr("io_uring_enter"));
-  for (size_t i = 0; i < pairs.size(); ++i) {
-    EXPECT_EQ(writes[i].result, 5) << i;
-    EXPECT_EQ(pairs[i].ReadAvailable(), "frame") << i;
-  }
+  ExpectEachGotOneFrame(writes, pairs);
   // With the kernel willing again, the next batch still writes each once:
   // nothing refused before goes out a second time with it.
   sender->FailSubmissionsForTest(/*after=*/-1, 0);
   sender->Send(writes, iov);
-  for (size_t i = 0; i < pairs.size(); ++i) {
-    EXPECT_EQ(writes[i].result, 5) << i;
-    EXPECT_EQ(pairs[i].ReadAvailable(), "frame") << i;
-  }
+  ExpectEachGotOneFrame(writes, pairs);
 }
 
 TEST(BatchedSenderTest, AFirstSubmissionRefusedSendsTheWholeBatchThroughSendmsg) {
@@ -130,10 +129,7 @@ TEST(BatchedSenderTest, AFirstSubmissionRefusedSendsTheWholeBatchThroughSendmsg)
   sender->FailSubmissionsForTest(/*after=*/0, -ENOMEM);
   sender->Send(writes, iov);
   EXPECT_FALSE(sender->failure().ok());
-  for (size_t i = 0; i < pairs.size(); ++i) {
-    EXPECT_EQ(writes[i].result, 5) << i;
-    EXPECT_EQ(pairs[i].ReadAvailable(), "frame") << i;
-  }
+  ExpectEachGotOneFrame(writes, pairs);
   EXPECT_EQ(writes.back().result, -EBADF);  // errors as the ring reports them
 }
 

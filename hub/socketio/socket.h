@@ -37,7 +37,10 @@ class Socket {
   Client& client() { return client_; }
   const Client& client() const { return client_; }
 
-  // Queues a packet on the connection. False when it was not queued.
+  // Queues a packet on the connection. False when it was not queued. A
+  // send that overflows the queue under the disconnect policy closes the
+  // client, which deletes this socket before Send returns: after a false,
+  // callers must not touch the socket again.
   bool Send(const EncodedPacket& packet);
   // Whether a volatile packet would be queued now.
   bool CanSendNow() const;

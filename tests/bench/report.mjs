@@ -71,6 +71,11 @@ row("connect storm 10k: seconds", "result", { scenario: "connect10k" }, "connect
 row("connect storm 10k: connects/s", "result", { scenario: "connect10k" }, "connects_per_s");
 row("connect storm 10k: server CPU µs/connect", "result", { scenario: "connect10k" }, "srv_cpu_us_per_connect", { digits: 1 });
 row("idle RSS per connection @10k (KiB)", "result", { scenario: "connect10k" }, "rss_kb_per_conn", { digits: 2, target: "≤ 4 KiB (@50k)" });
+// As socket.io-client connects by default: polling first, then the upgrade.
+row("connect storm 10k, polling then upgrade: seconds", "result", { scenario: "connect10k_upgrade" }, "connect_s", { digits: 2 });
+row("connect storm 10k, polling then upgrade: server CPU µs/connect", "result", { scenario: "connect10k_upgrade" },
+  "srv_cpu_us_per_connect", { digits: 1 });
+row("idle RSS per upgraded connection @10k (KiB)", "result", { scenario: "connect10k_upgrade" }, "rss_kb_per_conn", { digits: 2 });
 for (const lines of runs.slice(0, 1)) {
   for (const l of lines) {
     if (l.kind === "result" && l.fields.server === "hub" && /^connect\d+k$/.test(l.fields.scenario) && l.fields.scenario !== "connect10k") {

@@ -178,6 +178,8 @@ else
   floor before
   for server in hub ref; do
     scenario $server connect10k --scenario connect --clients 10000 --max_connecting 1000
+    # As browsers connect: socket.io-client starts on polling and upgrades.
+    scenario $server connect10k_upgrade --scenario connect --clients 10000 --max_connecting 1000 --upgrade 1
     if (( BIG_IDLE > 0 )); then
       scenario $server connect$((BIG_IDLE / 1000))k --scenario connect --clients $BIG_IDLE --max_connecting 1000
     fi

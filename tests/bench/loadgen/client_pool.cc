@@ -22,6 +22,31 @@ namespace {
 
 constexpr size_t kBufferBytes = 256 * 1024;
 constexpr uint8_t kMask[4] = {0x12, 0x34, 0x56, 0x78};
+// Marks an epoll event as the WebSocket probe's rather than the client's fd.
+constexpr uint32_t kProbeEvent = 1u << 31;
+
+// A WebSocket opening request; with a session id, the upgrade of that session.
+std::string WebSocketRequest(const std::string& path, const std::string& host, uint16_t port,
+                             std::string_view sid) {
+  char request[512];
+  std::snprintf(request, sizeof(request),
+                "GET %s?EIO=4&transport=websocket%s%.*s HTTP/1.1\r\nHost: %s:%u\r\n"
+                "Upgrade: websocket\r\nConnection: Upgrade\r\n"
+                "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n",
+                path.c_str(), sid.empty() ? "" : "&sid=", static_cast<int>(sid.size()), sid.data(),
+                host.c_str(), port);
+  return request;
+}
+
+// Writes `text` as one masked text frame into `frame` (at least 6 + 125
+// bytes); returns its length.
+size_t MaskedTextFrame(std::string_view text, char* frame) {
+  frame[0] = static_cast<char>(0x81);
+  frame[1] = static_cast<char>(0x80 | text.size());
+  std::memcpy(frame + 2, kMask, 4);
+  for (size_t i = 0; i < text.size(); ++i) frame[6 + i] = static_cast<char>(text[i] ^ kMask[i % 4]);
+  return 6 + text.size();
+}
 
 bool StartsWith(std::string_view s, std::string_view prefix) {
   return s.substr(0, prefix.size()) == prefix;
@@ -60,13 +85,8 @@ int64_t ContentLength(std::string_view headers) {
 
 ClientPool::ClientPool(PoolOptions options) : options_(std::move(options)), buffer_(kBufferBytes) {
   epoll_fd_ = epoll_create1(0);
-  char request[512];
-  std::snprintf(request, sizeof(request),
-                "GET %s?EIO=4&transport=websocket HTTP/1.1\r\nHost: %s:%u\r\n"
-                "Upgrade: websocket\r\nConnection: Upgrade\r\n"
-                "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n",
-                options_.path.c_str(), options_.host.c_str(), options_.port);
-  upgrade_request_ = request;
+  if (options_.polling) options_.upgrade = false;
+  upgrade_request_ = WebSocketRequest(options_.path, options_.host, options_.port, {});
 }
 
 ClientPool::~ClientPool() {
@@ -86,6 +106,10 @@ void ClientPool::CloseAll() {
       close(c.fd);
       c.fd = -1;
     }
+    if (c.probe_fd >= 0) {
+      close(c.probe_fd);
+      c.probe_fd = -1;
+    }
     c.phase = Client::Phase::kClosed;
   }
   ready_ = 0;
@@ -104,42 +128,49 @@ void ClientPool::Resume(Client& c) {
 
 void ClientPool::StartConnect(Client& c) {
   c.connect_started_ns = MonotonicNs();
-  c.fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+  c.on_websocket = !options_.polling && !options_.upgrade;
+  c.fd = ConnectSocket(c, c.index);
   if (c.fd < 0) {
     Fail(c);
     return;
   }
+  c.phase = Client::Phase::kConnecting;
+  ++connecting_;
+}
+
+int ClientPool::ConnectSocket(const Client& c, uint32_t event_data) {
+  const int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+  if (fd < 0) return -1;
   const int one = 1;
   // Let connect() pick the port per 4-tuple, so each source address has its
   // own ephemeral range.
-  setsockopt(c.fd, IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, &one, sizeof(one));
-  setsockopt(c.fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+  setsockopt(fd, IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, &one, sizeof(one));
+  setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
   if (options_.max_segment) {
     if (const int bytes = options_.max_segment(c.index); bytes > 0) {
-      setsockopt(c.fd, IPPROTO_TCP, TCP_MAXSEG, &bytes, sizeof(bytes));
+      setsockopt(fd, IPPROTO_TCP, TCP_MAXSEG, &bytes, sizeof(bytes));
     }
   }
   sockaddr_in source{};
   source.sin_family = AF_INET;
   source.sin_addr.s_addr = htonl(0x7f000001u + c.index % static_cast<uint32_t>(options_.source_addresses));
-  if (bind(c.fd, reinterpret_cast<sockaddr*>(&source), sizeof(source)) != 0) {
-    Fail(c);
-    return;
+  if (bind(fd, reinterpret_cast<sockaddr*>(&source), sizeof(source)) != 0) {
+    close(fd);
+    return -1;
   }
   sockaddr_in target{};
   target.sin_family = AF_INET;
   target.sin_port = htons(options_.port2 != 0 && (c.index & 1) ? options_.port2 : options_.port);
   inet_pton(AF_INET, options_.host.c_str(), &target.sin_addr);
-  if (connect(c.fd, reinterpret_cast<sockaddr*>(&target), sizeof(target)) != 0 && errno != EINPROGRESS) {
-    Fail(c);
-    return;
+  if (connect(fd, reinterpret_cast<sockaddr*>(&target), sizeof(target)) != 0 && errno != EINPROGRESS) {
+    close(fd);
+    return -1;
   }
   epoll_event ev{};
   ev.events = EPOLLIN | EPOLLOUT | EPOLLET | EPOLLRDHUP;
-  ev.data.u32 = c.index;
-  epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, c.fd, &ev);
-  c.phase = Client::Phase::kConnecting;
-  ++connecting_;
+  ev.data.u32 = event_data;
+  epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, fd, &ev);
+  return fd;
 }
 
 void ClientPool::Poll(int timeout_ms) {
@@ -149,7 +180,7 @@ void ClientPool::Poll(int timeout_ms) {
   epoll_event events[512];
   if (options_.read_interval_us <= 0) {
     const int n = epoll_wait(epoll_fd_, events, 512, timeout_ms);
-    for (int i = 0; i < n; ++i) OnEvent(clients_[events[i].data.u32], events[i].events);
+    for (int i = 0; i < n; ++i) Dispatch(events[i]);
     return;
   }
   const int64_t now = MonotonicNs();
@@ -162,8 +193,18 @@ void ClientPool::Poll(int timeout_ms) {
   int n;
   do {
     n = epoll_wait(epoll_fd_, events, 512, 0);
-    for (int i = 0; i < n; ++i) OnEvent(clients_[events[i].data.u32], events[i].events);
+    for (int i = 0; i < n; ++i) Dispatch(events[i]);
   } while (n == 512);
+}
+
+void ClientPool::Dispatch(const epoll_event& event) {
+  Client& c = clients_[event.data.u32 & ~kProbeEvent];
+  if (event.data.u32 & kProbeEvent) {
+    OnProbeEvent(c, event.events);
+  } else {
+    OnEvent(c, event.events);
+  }
+  FinishUpgradeIfDue(c);
 }
 
 void ClientPool::OnEvent(Client& c, uint32_t events) {
@@ -181,7 +222,7 @@ void ClientPool::OnWritable(Client& c) {
       Fail(c);
       return;
     }
-    if (options_.polling) {
+    if (!c.on_websocket) {
       c.phase = Client::Phase::kPollHandshake;
       SendPollRequest(c, {});
     } else {
@@ -220,7 +261,37 @@ void ClientPool::OnReadable(Client& c) {
 }
 
 size_t ClientPool::Process(Client& c, const char* data, size_t len, int64_t now) {
-  return options_.polling ? ProcessPolling(c, data, len, now) : ProcessWebSocket(c, data, len, now);
+  return c.on_websocket ? ProcessWebSocket(c, data, len, now) : ProcessPolling(c, data, len, now);
+}
+
+bool ClientPool::NextWsFrame(const char* data, size_t len, size_t* pos, uint8_t* opcode, std::string_view* body,
+                             bool* oversized) const {
+  *oversized = false;
+  const size_t at = *pos;
+  if (len - at < 2) return false;
+  const uint8_t b0 = static_cast<uint8_t>(data[at]);
+  const uint8_t b1 = static_cast<uint8_t>(data[at + 1]);
+  size_t header = 2;
+  uint64_t payload = b1 & 0x7f;
+  if (payload == 126) {
+    if (len - at < 4) return false;
+    payload = (uint64_t(uint8_t(data[at + 2])) << 8) | uint8_t(data[at + 3]);
+    header = 4;
+  } else if (payload == 127) {
+    if (len - at < 10) return false;
+    payload = 0;
+    for (int i = 0; i < 8; ++i) payload = (payload << 8) | uint8_t(data[at + 2 + i]);
+    header = 10;
+  }
+  if (payload > buffer_.size() / 2) {  // far larger than anything the bench sends
+    *oversized = true;
+    return false;
+  }
+  if (len - at < header + payload) return false;
+  *opcode = b0 & 0x0f;
+  *body = std::string_view(data + at + header, payload);
+  *pos = at + header + payload;
+  return true;
 }
 
 size_t ClientPool::ProcessWebSocket(Client& c, const char* data, size_t len, int64_t now) {
@@ -236,29 +307,11 @@ size_t ClientPool::ProcessWebSocket(Client& c, const char* data, size_t len, int
     c.phase = Client::Phase::kOpening;
     pos = end + 4;
   }
-  while (len - pos >= 2) {
-    const uint8_t b0 = static_cast<uint8_t>(data[pos]);
-    const uint8_t b1 = static_cast<uint8_t>(data[pos + 1]);
-    size_t header = 2;
-    uint64_t payload = b1 & 0x7f;
-    if (payload == 126) {
-      if (len - pos < 4) break;
-      payload = (uint64_t(uint8_t(data[pos + 2])) << 8) | uint8_t(data[pos + 3]);
-      header = 4;
-    } else if (payload == 127) {
-      if (len - pos < 10) break;
-      payload = 0;
-      for (int i = 0; i < 8; ++i) payload = (payload << 8) | uint8_t(data[pos + 2 + i]);
-      header = 10;
-    }
-    if (payload > buffer_.size() / 2) {  // far larger than anything the bench sends
-      Fail(c);
-      return 0;
-    }
-    if (len - pos < header + payload) break;
-    const std::string_view body(data + pos + header, payload);
-    pos += header + payload;
-    switch (b0 & 0x0f) {
+  uint8_t opcode = 0;
+  std::string_view body;
+  bool oversized = false;
+  while (NextWsFrame(data, len, &pos, &opcode, &body, &oversized)) {
+    switch (opcode) {
       case 0x1:
         OnEnginePacket(c, body, now);
         break;
@@ -275,6 +328,10 @@ size_t ClientPool::ProcessWebSocket(Client& c, const char* data, size_t len, int
         break;
     }
     if (c.fd < 0) return 0;
+  }
+  if (oversized) {
+    Fail(c);
+    return 0;
   }
   return pos;
 }
@@ -308,7 +365,14 @@ size_t ClientPool::ProcessPolling(Client& c, const char* data, size_t len, int64
         start = sep + 1;
       }
     }
-    // The next request on this connection: the CONNECT, a pong, or a GET.
+    // The next request on this connection: the CONNECT, a pong, or a GET;
+    // none while the WebSocket probe is out and its held GET came back.
+    if (options_.upgrade && answered == Client::Phase::kPollGet && c.probe_fd >= 0) {
+      c.poll_paused = true;
+      return pos;
+    }
+    if (options_.upgrade && c.connect_acked && c.probe_fd < 0) StartProbe(c);
+    if (c.fd < 0) return 0;
     if (answered == Client::Phase::kPollHandshake) {
       c.phase = Client::Phase::kPollPost;
       c.joining = true;
@@ -328,7 +392,7 @@ void ClientPool::OnEnginePacket(Client& c, std::string_view packet, int64_t now)
   if (packet.empty()) return;
   switch (packet[0]) {
     case '0':  // OPEN
-      if (options_.polling) {
+      if (!c.on_websocket) {
         c.eio_sid_len = ExtractSid(packet.substr(1), c.eio_sid, sizeof(c.eio_sid));
       } else {
         c.phase = Client::Phase::kJoining;
@@ -337,7 +401,7 @@ void ClientPool::OnEnginePacket(Client& c, std::string_view packet, int64_t now)
       return;
     case '2':  // PING
       ++counters_.pings;
-      if (options_.polling) {
+      if (!c.on_websocket) {
         c.pong_owed = true;
       } else {
         SendWsText(c, "3");
@@ -368,13 +432,10 @@ void ClientPool::OnEnginePacket(Client& c, std::string_view packet, int64_t now)
     }
     return;
   }
-  if (StartsWith(sio, "0") && !c.ready) {  // CONNECT reply: 0{"sid":"..."}
+  if (StartsWith(sio, "0") && !c.ready && !c.connect_acked) {  // CONNECT reply: 0{"sid":"..."}
     c.sid_len = ExtractSid(sio.substr(1), c.sid, sizeof(c.sid));
-    c.ready = true;
-    c.ready_ns = now;
-    if (!options_.polling) c.phase = Client::Phase::kReady;
-    ++ready_;
-    --connecting_;
+    c.connect_acked = true;
+    if (!options_.upgrade) MarkReady(c, now);  // else once upgraded
     return;
   }
   if (StartsWith(sio, "4") || StartsWith(sio, "1")) {  // CONNECT_ERROR, DISCONNECT
@@ -384,13 +445,120 @@ void ClientPool::OnEnginePacket(Client& c, std::string_view packet, int64_t now)
   ++counters_.other_events;
 }
 
+void ClientPool::MarkReady(Client& c, int64_t now) {
+  c.ready = true;
+  c.ready_ns = now;
+  if (c.on_websocket) c.phase = Client::Phase::kReady;
+  ++ready_;
+  --connecting_;
+}
+
 void ClientPool::SendWsText(Client& c, std::string_view text) {
   char frame[2 + 4 + 125];
-  frame[0] = static_cast<char>(0x81);
-  frame[1] = static_cast<char>(0x80 | text.size());
-  std::memcpy(frame + 2, kMask, 4);
-  for (size_t i = 0; i < text.size(); ++i) frame[6 + i] = static_cast<char>(text[i] ^ kMask[i % 4]);
-  Send(c, frame, 6 + text.size());
+  Send(c, frame, MaskedTextFrame(text, frame));
+}
+
+void ClientPool::StartProbe(Client& c) {
+  c.probe_fd = ConnectSocket(c, c.index | kProbeEvent);
+  if (c.probe_fd < 0) {
+    Fail(c);
+    return;
+  }
+  c.probe_phase = Client::Phase::kConnecting;
+}
+
+void ClientPool::OnProbeEvent(Client& c, uint32_t events) {
+  if (c.probe_fd < 0) return;
+  if ((events & EPOLLOUT) && c.probe_phase == Client::Phase::kConnecting) {
+    int error = 0;
+    socklen_t len = sizeof(error);
+    getsockopt(c.probe_fd, SOL_SOCKET, SO_ERROR, &error, &len);
+    const std::string request =
+        WebSocketRequest(options_.path, options_.host, options_.port, {c.eio_sid, c.eio_sid_len});
+    if (error != 0 || send(c.probe_fd, request.data(), request.size(), MSG_NOSIGNAL) !=
+                          static_cast<ssize_t>(request.size())) {
+      Fail(c);
+      return;
+    }
+    c.probe_phase = Client::Phase::kUpgrading;
+  }
+  if (!(events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR))) return;
+  char* buf = buffer_.data();
+  for (;;) {
+    const size_t carried = std::min(c.probe_carry.size(), buffer_.size() / 2);
+    std::memcpy(buf, c.probe_carry.data(), carried);
+    const ssize_t n = recv(c.probe_fd, buf + carried, buffer_.size() - carried, 0);
+    if (n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)) {
+      Fail(c);
+      return;
+    }
+    if (n < 0) return;
+    const size_t total = carried + static_cast<size_t>(n);
+    const size_t used = ProcessProbe(c, buf, total);
+    if (c.probe_fd < 0) return;
+    c.probe_carry.assign(buf + used, total - used);
+    if (static_cast<size_t>(n) < buffer_.size() - carried) return;  // drained
+  }
+}
+
+size_t ClientPool::ProcessProbe(Client& c, const char* data, size_t len) {
+  size_t pos = 0;
+  if (c.probe_phase == Client::Phase::kUpgrading) {
+    const std::string_view text(data, len);
+    const size_t end = text.find("\r\n\r\n");
+    if (end == std::string_view::npos) return 0;
+    if (!StartsWith(text, "HTTP/1.1 101")) {
+      Fail(c);
+      return 0;
+    }
+    c.probe_phase = Client::Phase::kOpening;
+    pos = end + 4;
+    SendProbeText(c, "2probe");
+    if (c.fd < 0) return 0;
+  }
+  uint8_t opcode = 0;
+  std::string_view body;
+  bool oversized = false;
+  // Until the UPGRADE packet the server sends nothing else on the probe.
+  while (!c.probe_answered && NextWsFrame(data, len, &pos, &opcode, &body, &oversized)) {
+    if (opcode != 0x1 || body != "3probe") {
+      Fail(c);
+      return 0;
+    }
+    c.probe_answered = true;
+  }
+  if (oversized) Fail(c);
+  return pos;
+}
+
+void ClientPool::FinishUpgradeIfDue(Client& c) {
+  if (c.fd < 0 || c.probe_fd < 0 || !c.probe_answered || !c.poll_paused) return;
+  SendProbeText(c, "5");
+  if (c.fd < 0) return;
+  // The probe becomes the client's connection; the polling one is done.
+  epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, c.fd, nullptr);
+  close(c.fd);
+  c.fd = c.probe_fd;
+  c.probe_fd = -1;
+  epoll_event ev{};
+  ev.events = EPOLLIN | EPOLLOUT | EPOLLET | EPOLLRDHUP;
+  ev.data.u32 = c.index;
+  epoll_ctl(epoll_fd_, EPOLL_CTL_MOD, c.fd, &ev);
+  c.carry.clear();  // nothing follows "3probe" until the server has the UPGRADE
+  c.probe_carry.clear();
+  c.out.clear();
+  c.on_websocket = true;
+  MarkReady(c, MonotonicNs());
+  if (c.pong_owed) {
+    c.pong_owed = false;
+    SendWsText(c, "3");
+  }
+}
+
+void ClientPool::SendProbeText(Client& c, std::string_view text) {
+  char frame[2 + 4 + 125];
+  const size_t n = MaskedTextFrame(text, frame);
+  if (send(c.probe_fd, frame, n, MSG_NOSIGNAL) != static_cast<ssize_t>(n)) Fail(c);
 }
 
 void ClientPool::SendPollRequest(Client& c, std::string_view body) {
@@ -433,6 +601,10 @@ void ClientPool::Fail(Client& c) {
   if (c.fd >= 0) {
     close(c.fd);
     c.fd = -1;
+  }
+  if (c.probe_fd >= 0) {
+    close(c.probe_fd);
+    c.probe_fd = -1;
   }
   if (c.ready) {
     --ready_;

@@ -12,6 +12,8 @@
 
 #include "histogram.h"
 
+struct epoll_event;
+
 namespace bench {
 
 struct PoolOptions {
@@ -21,6 +23,11 @@ struct PoolOptions {
   std::string path = "/socket.io/";
   int source_addresses = 8;  // 127.0.0.1 .. 127.0.0.N, so N*28k connections fit
   bool polling = false;
+  // As socket.io-client connects by default: the handshake and the CONNECT
+  // over long-polling, then a WebSocket probe ("2probe"/"3probe") while a GET
+  // is held, the UPGRADE packet, and WebSocket from then on. A client counts
+  // as ready once upgraded. Ignored when `polling` is set.
+  bool upgrade = false;
   int max_connecting = 1000;  // handshakes in flight at once
   // 0: block in epoll_wait, woken by every arriving frame. >0: sleep, then
   // collect whatever arrived every this many µs. Nobody waits on the sockets
@@ -43,7 +50,14 @@ struct Client {
   };
   int fd = -1;
   Phase phase = Phase::kPending;
-  bool ready = false;      // CONNECT acknowledged by the server
+  bool ready = false;      // CONNECT acknowledged by the server (and upgraded, if asked)
+  bool on_websocket = false;  // which protocol `fd` speaks
+  // Upgrade (PoolOptions::upgrade): the WebSocket being probed beside `fd`.
+  int probe_fd = -1;
+  Phase probe_phase = Phase::kPending;
+  bool connect_acked = false;   // CONNECT acknowledged, over polling
+  bool probe_answered = false;  // "3probe" came back
+  bool poll_paused = false;     // the GET held during the probe came back
   bool pong_owed = false;  // polling: answer "2" before the next GET
   bool joining = false;    // polling: the POSTed "40" is not answered yet
   bool stalled = false;    // reads nothing (a client that stopped reading), see ClientPool::Stall
@@ -60,6 +74,7 @@ struct Client {
   char eio_sid[24] = {};
   std::string carry;  // bytes of an incomplete frame / response, kept between reads
   std::string out;    // bytes the kernel would not take yet
+  std::string probe_carry;  // as `carry`, for probe_fd
 
   std::string_view socket_id() const { return {sid, sid_len}; }
 };
@@ -108,9 +123,25 @@ class ClientPool {
 
  private:
   void StartConnect(Client& c);
+  // A non-blocking connect from the client's source address, registered for
+  // epoll with `event_data`; -1 on failure.
+  int ConnectSocket(const Client& c, uint32_t event_data);
+  void Dispatch(const epoll_event& event);
   void OnEvent(Client& c, uint32_t events);
   void OnWritable(Client& c);
   void OnReadable(Client& c);
+  // Upgrade: connects the WebSocket probe, feeds what it reads to
+  // ProcessProbe, and swaps it in for the polling connection once both the
+  // probe and the held GET have been answered.
+  void StartProbe(Client& c);
+  void OnProbeEvent(Client& c, uint32_t events);
+  size_t ProcessProbe(Client& c, const char* data, size_t len);
+  void FinishUpgradeIfDue(Client& c);
+  void MarkReady(Client& c, int64_t now);
+  // The next WebSocket frame at data[*pos]: false when incomplete or, with
+  // `*oversized` set, larger than half the receive buffer.
+  bool NextWsFrame(const char* data, size_t len, size_t* pos, uint8_t* opcode, std::string_view* body,
+                   bool* oversized) const;
   // Parses what arrived; returns bytes consumed (the rest waits for more).
   size_t Process(Client& c, const char* data, size_t len, int64_t now);
   size_t ProcessWebSocket(Client& c, const char* data, size_t len, int64_t now);
@@ -120,6 +151,9 @@ class ClientPool {
   void SendWsText(Client& c, std::string_view text);
   void SendPollRequest(Client& c, std::string_view body);  // empty body: GET
   void Send(Client& c, const char* data, size_t len);
+  // Writes a whole frame to the WebSocket probe; a fresh connection always
+  // takes these few bytes, so a short write fails the client.
+  void SendProbeText(Client& c, std::string_view text);
   void Fail(Client& c);
 
   PoolOptions options_;

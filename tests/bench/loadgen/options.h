@@ -21,6 +21,7 @@ struct Options {
   int pid2 = 0;                  // second replica: its CPU is added to the server's
   int clients = 1000;
   bool polling = false;
+  bool upgrade = false;          // start on polling, then upgrade (see PoolOptions::upgrade)
   int sources = 8;
   int max_connecting = 1000;
   int read_interval_us = 0;      // see PoolOptions::read_interval_us
@@ -71,6 +72,7 @@ inline Options ParseOptions(int argc, char** argv) {
     else if (k == "--pid2") o.pid2 = std::atoi(v.c_str());
     else if (k == "--clients") o.clients = std::atoi(v.c_str());
     else if (k == "--polling") o.polling = v == "1" || v == "true";
+    else if (k == "--upgrade") o.upgrade = v == "1" || v == "true";
     else if (k == "--sources") o.sources = std::atoi(v.c_str());
     else if (k == "--max_connecting") o.max_connecting = std::atoi(v.c_str());
     else if (k == "--read_interval_us") o.read_interval_us = std::atoi(v.c_str());

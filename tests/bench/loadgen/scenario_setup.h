@@ -21,6 +21,7 @@ inline PoolOptions PoolFor(const Options& o) {
   p.port = static_cast<uint16_t>(o.port);
   p.port2 = static_cast<uint16_t>(o.port2);
   p.polling = o.polling;
+  p.upgrade = o.upgrade;
   p.source_addresses = o.sources;
   p.max_connecting = o.max_connecting;
   p.read_interval_us = o.read_interval_us;
@@ -32,7 +33,9 @@ inline std::unique_ptr<Trigger> TriggerFor(const Options& o) {
   return std::make_unique<GrpcTrigger>(o.grpc);
 }
 
-inline const char* Transport(const Options& o) { return o.polling ? "polling" : "websocket"; }
+inline const char* Transport(const Options& o) {
+  return o.polling ? "polling" : o.upgrade ? "polling-upgrade" : "websocket";
+}
 
 // Connects every client; returns the socket ids of the ready ones and gives
 // client k of that list group `group_of(k)`.

@@ -331,14 +331,14 @@ bool WebSocketTransport::FinishWrite(ssize_t result, const WriteParts& parts, si
     if (left < control.size()) {
       if (left > 0) {
         partial_.assign(control, left);
-        control_frames_.pop_front();
+        PopControlFrame();
         if (is_close) close_written_ = true;
       }
       AwaitWritable();
       return false;
     }
     left -= control.size();
-    control_frames_.pop_front();
+    PopControlFrame();
     if (is_close) close_written_ = true;
   }
   if (parts.frames > 0) {
@@ -361,6 +361,11 @@ bool WebSocketTransport::FinishWrite(ssize_t result, const WriteParts& parts, si
     }
   }
   return true;
+}
+
+void WebSocketTransport::PopControlFrame() {
+  control_frames_.erase(control_frames_.begin());
+  if (control_frames_.empty()) std::vector<std::string>().swap(control_frames_);
 }
 
 void WebSocketTransport::AwaitWritable() {

@@ -9,7 +9,6 @@
 #include <string>
 #include <vector>
 
-#include "boost/container/deque.hpp"
 #include "boost/asio/ip/tcp.hpp"
 #include "boost/asio/steady_timer.hpp"
 #include "hub/engineio/session.h"
@@ -45,6 +44,10 @@ class WebSocketTransport : public Transport,
   bool PrepareBatchedWrite(BatchedWrite& write, std::vector<iovec>& iov) override;
   size_t CompleteBatchedWrite(const BatchedWrite& write) override;
 
+  // Whether storage for control frames is still held (none should be once
+  // they have all left).
+  bool HoldsControlStorageForTest() const { return control_frames_.capacity() > 0; }
+
  private:
   void ReadMore();
   void Consume(std::string_view bytes);
@@ -68,6 +71,8 @@ class WebSocketTransport : public Transport,
   // that follows our close frame.
   void AfterWrites();
   void AwaitWritable();
+  // Drops the control frame that has left, and the storage once none is left.
+  void PopControlFrame();
   bool HasOutput() const;
   // Cuts the connection kCloseLinger from now, whatever the peer does.
   void ArmLinger();
@@ -87,8 +92,10 @@ class WebSocketTransport : public Transport,
   boost::asio::ip::tcp::socket socket_;
   // The unsent end of a frame a short write cut; it leaves before anything else.
   std::string partial_;
-  // Pongs and the close frame go before data; empty (no allocation) for most connections.
-  boost::container::deque<std::string> control_frames_;
+  // Pongs, the probe's answer and the close frame go before data. Rare and
+  // few, so a vector whose storage is given back once drained: every
+  // upgraded connection answered one probe, and must not keep paying for it.
+  std::vector<std::string> control_frames_;
 
   std::string leftover_;
   WsFrameDecoder decoder_;

@@ -12,6 +12,7 @@
 
 #include "boost/asio/io_context.hpp"
 #include "boost/asio/ip/tcp.hpp"
+#include "boost/asio/write.hpp"
 
 namespace hub::engineio {
 namespace {
@@ -210,6 +211,35 @@ TEST_P(WebSocketTransportTest, ClosingWithFlushSendsEverythingFirst) {
   ASSERT_EQ(frames.size(), 32u);  // OPEN, 30 frames, close
   for (size_t i = 0; i < 30; ++i) EXPECT_EQ(frames[i + 1].payload, PayloadOf(i)) << i;
   EXPECT_EQ(frames.back().opcode, 0x8);
+}
+
+// A masked client frame with a payload under 126 bytes.
+std::string MaskedClientFrame(uint8_t opcode, std::string_view payload) {
+  const uint8_t mask[4] = {1, 2, 3, 4};
+  std::string frame;
+  frame += static_cast<char>(0x80 | opcode);
+  frame += static_cast<char>(0x80 | payload.size());
+  frame.append(reinterpret_cast<const char*>(mask), 4);
+  for (size_t i = 0; i < payload.size(); ++i) frame += static_cast<char>(payload[i] ^ mask[i % 4]);
+  return frame;
+}
+
+TEST_P(WebSocketTransportTest, AnsweredPingsLeaveNoControlStorageBehind) {
+  // Most connections answer a few control frames (a probe, a ping) in their
+  // whole life; the storage for them is given back once they have left.
+  const std::string pings = MaskedClientFrame(0x9, "one") + MaskedClientFrame(0x9, "two");
+  asio::write(client_, asio::buffer(pings));
+  const ServerFrameReader received = ReadWhileRunning([](const ServerFrameReader& r) {
+    size_t pongs = 0;
+    for (const auto& frame : r.frames()) pongs += frame.opcode == 0xA;
+    return pongs == 2;
+  });
+  std::vector<std::string> pongs;
+  for (const auto& frame : received.frames()) {
+    if (frame.opcode == 0xA) pongs.push_back(frame.payload);
+  }
+  EXPECT_EQ(pongs, (std::vector<std::string>{"one", "two"}));
+  EXPECT_FALSE(transport_->HoldsControlStorageForTest());
 }
 
 INSTANTIATE_TEST_SUITE_P(WritePaths, WebSocketTransportTest, ::testing::Bool(),

@@ -151,10 +151,10 @@ bool Client::TryRefuseMalformedConnect(std::string_view text) {
     nsp = std::string(rest.substr(0, comma));
     rest.remove_prefix(comma + 1);
   }
-  if (nsp.size() > context_.options.limits.max_nsp_bytes) return false;
-  for (unsigned char c : nsp) {
-    if (c < 0x20 || c == 0x7f) return false;
-  }
+  // The namespace is named back in the refusal, a text packet: one that
+  // DecodePacket would not take (too long, control characters, not UTF-8)
+  // makes the whole packet malformed instead.
+  if (!ValidateNamespace(nsp, context_.options.limits.max_nsp_bytes).ok()) return false;
   if (rest.empty()) return false;
   RefuseConnect(nsp, "auth must be a JSON object");
   return true;

@@ -37,20 +37,6 @@ std::optional<uint64_t> ParseDigits(std::string_view text, size_t& pos,
   return value;
 }
 
-absl::Status ValidateNamespace(std::string_view nsp, size_t max_bytes) {
-  if (nsp.size() > max_bytes) {
-    return Error(absl::StrCat("namespace longer than ", max_bytes, " bytes"));
-  }
-  for (char c : nsp) {
-    const auto b = static_cast<uint8_t>(c);
-    if (b < 0x20 || b == 0x7F) {
-      return Error("control character in namespace");
-    }
-  }
-  if (!IsValidUtf8(nsp)) return Error("namespace is not valid UTF-8");
-  return absl::OkStatus();
-}
-
 bool AllowsAckId(PacketType type) {
   return type == PacketType::kEvent || type == PacketType::kAck ||
          type == PacketType::kBinaryEvent || type == PacketType::kBinaryAck;
@@ -111,6 +97,20 @@ std::string_view TrimWs(std::string_view s) {
 }
 
 }  // namespace
+
+absl::Status ValidateNamespace(std::string_view nsp, size_t max_bytes) {
+  if (nsp.size() > max_bytes) {
+    return Error(absl::StrCat("namespace longer than ", max_bytes, " bytes"));
+  }
+  for (char c : nsp) {
+    const auto b = static_cast<uint8_t>(c);
+    if (b < 0x20 || b == 0x7F) {
+      return Error("control character in namespace");
+    }
+  }
+  if (!IsValidUtf8(nsp)) return Error("namespace is not valid UTF-8");
+  return absl::OkStatus();
+}
 
 absl::StatusOr<Packet> DecodePacket(std::string_view text,
                                     const DecodeLimits& limits) {

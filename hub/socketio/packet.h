@@ -51,6 +51,10 @@ struct DecodeLimits {
 absl::StatusOr<Packet> DecodePacket(std::string_view text,
                                     const DecodeLimits& limits);
 
+// The rules DecodePacket applies to a namespace (which starts with '/'): at most
+// `max_bytes`, no control characters, valid UTF-8.
+absl::Status ValidateNamespace(std::string_view nsp, size_t max_bytes);
+
 // Inverse of DecodePacket: the "/" namespace is omitted, any other is written
 // as "<nsp>," before the ack id.
 std::string EncodePacket(const Packet& packet);

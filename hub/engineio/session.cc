@@ -56,23 +56,31 @@ Session::SendResult Session::Send(SharedFrame frame) {
   }
   if (queue_.size() >= options_.max_outbound_frames ||
       queued_bytes_ + frame->size() > options_.max_outbound_bytes) {
-    if (options_.disconnect_on_overflow) {
-      // A client that stops reading must not hold memory without bound: it
-      // goes, with this frame and everything queued for it.
-      stats_.frames_dropped[static_cast<size_t>(metrics::DropReason::kSlowClient)].Add(1 + queue_.size());
-      queue_.clear();
-      queued_bytes_ = 0;
-      Close(DisconnectReason::kForcedClose, /*flush=*/false);
-      return SendResult::kClosed;
-    }
-    stats_.frames_dropped[static_cast<size_t>(metrics::DropReason::kQueueFull)].Add();
-    return SendResult::kDropped;
+    return RefuseOverflow(1);
   }
   const bool was_empty = queue_.empty();
   queued_bytes_ += frame->size();
   queue_.push_back(std::move(frame));
   if (was_empty) transport_->OnFramesQueued();
   return SendResult::kQueued;
+}
+
+Session::SendResult Session::RefuseOverflow(size_t frames) {
+  if (closed_) {
+    stats_.frames_dropped[static_cast<size_t>(metrics::DropReason::kClosed)].Add(frames);
+    return SendResult::kClosed;
+  }
+  if (options_.disconnect_on_overflow) {
+    // A client that stops reading must not hold memory without bound: it
+    // goes, with these frames and everything queued for it.
+    stats_.frames_dropped[static_cast<size_t>(metrics::DropReason::kSlowClient)].Add(frames + queue_.size());
+    queue_.clear();
+    queued_bytes_ = 0;
+    Close(DisconnectReason::kForcedClose, /*flush=*/false);
+    return SendResult::kClosed;
+  }
+  stats_.frames_dropped[static_cast<size_t>(metrics::DropReason::kQueueFull)].Add(frames);
+  return SendResult::kDropped;
 }
 
 bool Session::CanSendNow() const {

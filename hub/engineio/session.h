@@ -71,6 +71,10 @@ class Session : public std::enable_shared_from_this<Session>, private DeadlineQu
   // Queues one outbound packet, applying the queue bounds: when full, the
   // frame is dropped or the session closed, as configured.
   SendResult Send(SharedFrame frame);
+  // Refuses `frames` frames that do not fit the queue bounds together (a
+  // binary packet is its text frame and attachments, all or none) and
+  // applies the overflow policy to them: dropped, or the session closed.
+  SendResult RefuseOverflow(size_t frames);
   // Whether a volatile packet would be taken right now.
   bool CanSendNow() const;
   // Whether `frames` more frames of `bytes` in all fit the queue bounds.

@@ -12,8 +12,11 @@ bool Socket::Send(const EncodedPacket& packet) {
     size_t bytes = 0;
     for (const auto& frame : packet.frames) bytes += frame->size();
     if (!session.HasRoomFor(packet.frames.size(), bytes)) {
-      // Let the queue apply its overflow policy (drop or disconnect) once.
-      session.Send(packet.frames.back());
+      // The overflow policy (drop or disconnect) applies to the packet as a
+      // whole. Sending one of its frames to trigger it would queue that
+      // frame alone whenever part of the packet still fits: an attachment
+      // nobody announced, which the client cannot place.
+      session.RefuseOverflow(packet.frames.size());
       return false;
     }
   }

@@ -147,8 +147,11 @@ void Session::OnPacket(const Packet& packet) {
       Close(DisconnectReason::kTransportClose);
       return;
     case PacketType::kPing:
-      // Engine.IO v4 clients only ping to probe an upgrade; answer in kind.
-      Send(WireFrame::Text(PacketType::kPong, packet.data));
+      // In Engine.IO v4 only the server pings the session (a client's probe
+      // ping goes to the probe transport). Answering would also echo bytes
+      // unchecked: over polling, invalid UTF-8 in a text response. The
+      // reference server closes too ("invalid heartbeat direction").
+      Close(DisconnectReason::kParseError, /*flush=*/false);
       return;
     case PacketType::kNoop:
     case PacketType::kUpgrade:

@@ -133,6 +133,15 @@ TEST_F(PollingTransportTest, PostDeliversEveryPacketInOrder) {
   EXPECT_EQ(messages_, (std::vector<std::string>{"a", std::string("bin:\x01\x02\x03", 7), "b"}));
 }
 
+TEST_F(PollingTransportTest, ClientPingClosesTheSession) {
+  // Only the server pings in Engine.IO v4; the answer would echo the bytes
+  // unchecked (here not UTF-8) in a text response.
+  Open();
+  Post("2\xff");
+  ASSERT_TRUE(closed_.has_value());
+  EXPECT_EQ(*closed_, DisconnectReason::kParseError);
+}
+
 TEST_F(PollingTransportTest, SecondConcurrentGetClosesTheSession) {
   Open();
   auto first = Get();

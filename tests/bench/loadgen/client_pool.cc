@@ -52,6 +52,14 @@ bool StartsWith(std::string_view s, std::string_view prefix) {
   return s.substr(0, prefix.size()) == prefix;
 }
 
+// The length of a complete "101 Switching Protocols" head at the start of
+// `text`: 0 while incomplete, npos when the server answered anything else.
+size_t UpgradeResponseLength(std::string_view text) {
+  const size_t end = text.find("\r\n\r\n");
+  if (end == std::string_view::npos) return 0;
+  return StartsWith(text, "HTTP/1.1 101") ? end + 4 : std::string_view::npos;
+}
+
 // Copies the "sid" value of a JSON object like {"sid":"abc",...} into `out`.
 uint8_t ExtractSid(std::string_view json, char* out, size_t cap) {
   const size_t key = json.find("\"sid\":\"");
@@ -238,26 +246,33 @@ void ClientPool::OnWritable(Client& c) {
   }
 }
 
-void ClientPool::OnReadable(Client& c) {
+template <typename Consume>
+void ClientPool::ReadAll(Client& c, int Client::*fd, std::string Client::*carry, Consume consume) {
   char* buf = buffer_.data();
   for (;;) {
     // An incomplete frame from the last read goes first, then new bytes.
-    const size_t carried = std::min(c.carry.size(), buffer_.size() / 2);
-    std::memcpy(buf, c.carry.data(), carried);
-    const ssize_t n = recv(c.fd, buf + carried, buffer_.size() - carried, 0);
+    const size_t carried = std::min((c.*carry).size(), buffer_.size() / 2);
+    std::memcpy(buf, (c.*carry).data(), carried);
+    const ssize_t n = recv(c.*fd, buf + carried, buffer_.size() - carried, 0);
     if (n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)) {
       Fail(c);
       return;
     }
     if (n < 0) return;
-    ++counters_.reads;
-    counters_.bytes += static_cast<uint64_t>(n);
     const size_t total = carried + static_cast<size_t>(n);
-    const size_t used = Process(c, buf, total, MonotonicNs());
-    if (c.fd < 0) return;
-    c.carry.assign(buf + used, total - used);
+    const size_t used = consume(buf, total);
+    if (c.*fd < 0) return;
+    (c.*carry).assign(buf + used, total - used);
     if (static_cast<size_t>(n) < buffer_.size() - carried) return;  // drained
   }
+}
+
+void ClientPool::OnReadable(Client& c) {
+  ReadAll(c, &Client::fd, &Client::carry, [&](const char* data, size_t len) {
+    ++counters_.reads;
+    counters_.bytes += len - std::min(c.carry.size(), buffer_.size() / 2);
+    return Process(c, data, len, MonotonicNs());
+  });
 }
 
 size_t ClientPool::Process(Client& c, const char* data, size_t len, int64_t now) {
@@ -297,15 +312,13 @@ bool ClientPool::NextWsFrame(const char* data, size_t len, size_t* pos, uint8_t*
 size_t ClientPool::ProcessWebSocket(Client& c, const char* data, size_t len, int64_t now) {
   size_t pos = 0;
   if (c.phase == Client::Phase::kUpgrading) {
-    const std::string_view text(data, len);
-    const size_t end = text.find("\r\n\r\n");
-    if (end == std::string_view::npos) return 0;
-    if (!StartsWith(text, "HTTP/1.1 101")) {
+    pos = UpgradeResponseLength({data, len});
+    if (pos == 0) return 0;
+    if (pos == std::string_view::npos) {
       Fail(c);
       return 0;
     }
     c.phase = Client::Phase::kOpening;
-    pos = end + 4;
   }
   uint8_t opcode = 0;
   std::string_view body;
@@ -483,36 +496,20 @@ void ClientPool::OnProbeEvent(Client& c, uint32_t events) {
     c.probe_phase = Client::Phase::kUpgrading;
   }
   if (!(events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR))) return;
-  char* buf = buffer_.data();
-  for (;;) {
-    const size_t carried = std::min(c.probe_carry.size(), buffer_.size() / 2);
-    std::memcpy(buf, c.probe_carry.data(), carried);
-    const ssize_t n = recv(c.probe_fd, buf + carried, buffer_.size() - carried, 0);
-    if (n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)) {
-      Fail(c);
-      return;
-    }
-    if (n < 0) return;
-    const size_t total = carried + static_cast<size_t>(n);
-    const size_t used = ProcessProbe(c, buf, total);
-    if (c.probe_fd < 0) return;
-    c.probe_carry.assign(buf + used, total - used);
-    if (static_cast<size_t>(n) < buffer_.size() - carried) return;  // drained
-  }
+  ReadAll(c, &Client::probe_fd, &Client::probe_carry,
+          [&](const char* data, size_t len) { return ProcessProbe(c, data, len); });
 }
 
 size_t ClientPool::ProcessProbe(Client& c, const char* data, size_t len) {
   size_t pos = 0;
   if (c.probe_phase == Client::Phase::kUpgrading) {
-    const std::string_view text(data, len);
-    const size_t end = text.find("\r\n\r\n");
-    if (end == std::string_view::npos) return 0;
-    if (!StartsWith(text, "HTTP/1.1 101")) {
+    pos = UpgradeResponseLength({data, len});
+    if (pos == 0) return 0;
+    if (pos == std::string_view::npos) {
       Fail(c);
       return 0;
     }
     c.probe_phase = Client::Phase::kOpening;
-    pos = end + 4;
     SendProbeText(c, "2probe");
     if (c.fd < 0) return 0;
   }

@@ -130,6 +130,11 @@ class ClientPool {
   void OnEvent(Client& c, uint32_t events);
   void OnWritable(Client& c);
   void OnReadable(Client& c);
+  // Reads c.*fd until it would block, handing `consume(data, len)` the bytes
+  // after c.*carry (the incomplete end of the last read); `consume` returns
+  // how many it used, and the rest is carried.
+  template <typename Consume>
+  void ReadAll(Client& c, int Client::*fd, std::string Client::*carry, Consume consume);
   // Upgrade: connects the WebSocket probe, feeds what it reads to
   // ProcessProbe, and swaps it in for the polling connection once both the
   // probe and the held GET have been answered.

@@ -95,6 +95,9 @@ class WebSocketTransport : public Transport,
   // Pongs, the probe's answer and the close frame go before data. Rare and
   // few, so a vector whose storage is given back once drained: every
   // upgraded connection answered one probe, and must not keep paying for it.
+  // A gathered write points into these strings (short ones live inside the
+  // vector), so nothing is added between gathering a write and finishing it;
+  // both happen in one turn of the shard, on either write path.
   std::vector<std::string> control_frames_;
 
   std::string leftover_;

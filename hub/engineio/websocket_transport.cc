@@ -364,8 +364,8 @@ bool WebSocketTransport::FinishWrite(ssize_t result, const WriteParts& parts, si
 }
 
 void WebSocketTransport::PopControlFrame() {
-  control_frames_.erase(control_frames_.begin());
-  if (control_frames_.empty()) std::vector<std::string>().swap(control_frames_);
+  control_frames_.pop_front();
+  if (control_frames_.empty()) control_frames_.shrink_to_fit();  // frees the map and block
 }
 
 void WebSocketTransport::AwaitWritable() {

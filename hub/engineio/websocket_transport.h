@@ -11,6 +11,7 @@
 
 #include "boost/asio/ip/tcp.hpp"
 #include "boost/asio/steady_timer.hpp"
+#include "boost/container/deque.hpp"
 #include "hub/engineio/session.h"
 #include "hub/engineio/transport.h"
 #include "hub/engineio/write_flusher.h"
@@ -46,7 +47,7 @@ class WebSocketTransport : public Transport,
 
   // Whether storage for control frames is still held (none should be once
   // they have all left).
-  bool HoldsControlStorageForTest() const { return control_frames_.capacity() > 0; }
+  bool HoldsControlStorageForTest() const { return control_frames_.begin().get_node() != nullptr; }
 
  private:
   void ReadMore();
@@ -92,13 +93,12 @@ class WebSocketTransport : public Transport,
   boost::asio::ip::tcp::socket socket_;
   // The unsent end of a frame a short write cut; it leaves before anything else.
   std::string partial_;
-  // Pongs, the probe's answer and the close frame go before data. Rare and
-  // few, so a vector whose storage is given back once drained: every
-  // upgraded connection answered one probe, and must not keep paying for it.
-  // A gathered write points into these strings (short ones live inside the
-  // vector), so nothing is added between gathering a write and finishing it;
-  // both happen in one turn of the shard, on either write path.
-  std::vector<std::string> control_frames_;
+  // Pongs, the probe's answer and the close frame go before data. A deque:
+  // a gathered write points into these strings (short ones live inside the
+  // container), and adding a frame never moves the others. Its storage is
+  // given back once drained: every upgraded connection answered one probe
+  // and must not keep paying for it.
+  boost::container::deque<std::string> control_frames_;
 
   std::string leftover_;
   WsFrameDecoder decoder_;

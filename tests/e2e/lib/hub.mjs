@@ -32,7 +32,11 @@ export const PROTO_PATH = path.join(SOURCE_DIR, 'proto', 'hub', 'v1', 'hub.proto
 
 const READY_TIMEOUT_MS = 10_000;
 const STOP_KILL_AFTER_MS = 5_000;
-const DEFAULT_WAIT_MS = 5_000;
+// Sanitizer builds run several times slower: tests/CMakeLists.txt sets
+// HUB_TEST_TIME_SCALE for them, and every default wait and RPC deadline
+// stretches with it (a wait only ends sooner when what it waits for comes).
+const TIME_SCALE = Number(process.env.HUB_TEST_TIME_SCALE) || 1;
+const DEFAULT_WAIT_MS = 5_000 * TIME_SCALE;
 
 // ---------------------------------------------------------------------------
 // Process bookkeeping: every hub we spawn is killed when this process ends,

@@ -260,7 +260,7 @@ void ClientPool::ReadAll(Client& c, int Client::*fd, std::string Client::*carry,
     }
     if (n < 0) return;
     const size_t total = carried + static_cast<size_t>(n);
-    const size_t used = consume(buf, total);
+    const size_t used = consume(buf, total, static_cast<size_t>(n));
     if (c.*fd < 0) return;
     (c.*carry).assign(buf + used, total - used);
     if (static_cast<size_t>(n) < buffer_.size() - carried) return;  // drained
@@ -268,9 +268,9 @@ void ClientPool::ReadAll(Client& c, int Client::*fd, std::string Client::*carry,
 }
 
 void ClientPool::OnReadable(Client& c) {
-  ReadAll(c, &Client::fd, &Client::carry, [&](const char* data, size_t len) {
+  ReadAll(c, &Client::fd, &Client::carry, [&](const char* data, size_t len, size_t fresh) {
     ++counters_.reads;
-    counters_.bytes += len - std::min(c.carry.size(), buffer_.size() / 2);
+    counters_.bytes += fresh;
     return Process(c, data, len, MonotonicNs());
   });
 }
@@ -445,7 +445,7 @@ void ClientPool::OnEnginePacket(Client& c, std::string_view packet, int64_t now)
     }
     return;
   }
-  if (StartsWith(sio, "0") && !c.ready && !c.connect_acked) {  // CONNECT reply: 0{"sid":"..."}
+  if (StartsWith(sio, "0") && !c.connect_acked) {  // CONNECT reply: 0{"sid":"..."}
     c.sid_len = ExtractSid(sio.substr(1), c.sid, sizeof(c.sid));
     c.connect_acked = true;
     if (!options_.upgrade) MarkReady(c, now);  // else once upgraded
@@ -497,7 +497,7 @@ void ClientPool::OnProbeEvent(Client& c, uint32_t events) {
   }
   if (!(events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR))) return;
   ReadAll(c, &Client::probe_fd, &Client::probe_carry,
-          [&](const char* data, size_t len) { return ProcessProbe(c, data, len); });
+          [&](const char* data, size_t len, size_t) { return ProcessProbe(c, data, len); });
 }
 
 size_t ClientPool::ProcessProbe(Client& c, const char* data, size_t len) {

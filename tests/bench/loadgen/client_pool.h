@@ -55,7 +55,7 @@ struct Client {
   // Upgrade (PoolOptions::upgrade): the WebSocket being probed beside `fd`.
   int probe_fd = -1;
   Phase probe_phase = Phase::kPending;
-  bool connect_acked = false;   // CONNECT acknowledged, over polling
+  bool connect_acked = false;   // CONNECT acknowledged; ready at once, or once upgraded
   bool probe_answered = false;  // "3probe" came back
   bool poll_paused = false;     // the GET held during the probe came back
   bool pong_owed = false;  // polling: answer "2" before the next GET
@@ -130,9 +130,10 @@ class ClientPool {
   void OnEvent(Client& c, uint32_t events);
   void OnWritable(Client& c);
   void OnReadable(Client& c);
-  // Reads c.*fd until it would block, handing `consume(data, len)` the bytes
-  // after c.*carry (the incomplete end of the last read); `consume` returns
-  // how many it used, and the rest is carried.
+  // Reads c.*fd until it would block, handing `consume(data, len, fresh)`
+  // the bytes after c.*carry (the incomplete end of the last read), `fresh`
+  // of them just read; `consume` returns how many it used, and the rest is
+  // carried.
   template <typename Consume>
   void ReadAll(Client& c, int Client::*fd, std::string Client::*carry, Consume consume);
   // Upgrade: connects the WebSocket probe, feeds what it reads to

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 
 import { Manager } from 'socket.io-client';
 
-import { connectClient, grpc, httpGet, metricValue, sleep } from './hub.mjs';
+import { DEFAULT_WAIT_MS, connectClient, grpc, httpGet, metricValue, sleep } from './hub.mjs';
 
 export const json = (value) => Buffer.from(JSON.stringify(value));
 export const texts = (args) => args.map((b) => Buffer.from(b).toString('utf8'));
@@ -40,7 +40,7 @@ export async function metric(hub, name, labels = null) {
 }
 
 /** Waits until `predicate(value of name{labels})` holds; returns the value. */
-export async function waitMetric(hub, name, labels, predicate, what, timeoutMs = 5000) {
+export async function waitMetric(hub, name, labels, predicate, what, timeoutMs = DEFAULT_WAIT_MS) {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await metric(hub, name, labels);
@@ -60,7 +60,7 @@ export function bearer(token) {
 }
 
 /** A unary call on a raw grpc-js client with metadata and a deadline. */
-export function call(client, method, request, { metadata = new grpc.Metadata(), timeoutMs = 5000 } = {}) {
+export function call(client, method, request, { metadata = new grpc.Metadata(), timeoutMs = DEFAULT_WAIT_MS } = {}) {
   const raw = client.client ?? client;
   return new Promise((resolve, reject) => {
     raw[method](request, metadata, { deadline: Date.now() + timeoutMs }, (err, res) => (err ? reject(err) : resolve(res)));
@@ -107,7 +107,7 @@ export async function connectMany(url, n, opts = {}, { batch = 100, timeoutMs = 
 }
 
 /** A Manager (one Engine.IO connection) and its sockets, all connected. */
-export async function connectManager(url, namespaces, opts = {}, { timeoutMs = 5000 } = {}) {
+export async function connectManager(url, namespaces, opts = {}, { timeoutMs = DEFAULT_WAIT_MS } = {}) {
   const manager = new Manager(url, { reconnection: false, timeout: timeoutMs, ...opts });
   const sockets = namespaces.map((nsp) => manager.socket(nsp));
   try {
@@ -143,7 +143,7 @@ export async function connectManager(url, namespaces, opts = {}, { timeoutMs = 5
 }
 
 /** Resolves with the connect_error of a socket that must be refused. */
-export function expectConnectError(socket, timeoutMs = 5000) {
+export function expectConnectError(socket, timeoutMs = DEFAULT_WAIT_MS) {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`no connect_error within ${timeoutMs} ms`)), timeoutMs);
     socket.once('connect', () => {

@@ -36,7 +36,7 @@ const STOP_KILL_AFTER_MS = 5_000;
 // HUB_TEST_TIME_SCALE for them, and every default wait and RPC deadline
 // stretches with it (a wait only ends sooner when what it waits for comes).
 const TIME_SCALE = Number(process.env.HUB_TEST_TIME_SCALE) || 1;
-const DEFAULT_WAIT_MS = 5_000 * TIME_SCALE;
+export const DEFAULT_WAIT_MS = 5_000 * TIME_SCALE;
 
 // ---------------------------------------------------------------------------
 // Process bookkeeping: every hub we spawn is killed when this process ends,

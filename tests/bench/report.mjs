@@ -22,13 +22,16 @@ const median = (values) => {
   if (!v.length) return NaN;
   return v.length % 2 ? v[(v.length - 1) / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
 };
-// The median over runs of one field of the first line matching `where`.
-function pick(kind, where, field) {
-  return median(runs.map((lines) => {
-    const line = lines.find((l) => l.kind === kind && Object.entries(where).every(([k, v]) => l.fields[k] === String(v)));
-    return line ? Number(line.fields[field]) : NaN;
-  }));
+// One field of the first line of one run matching `where` (NaN if none).
+function valueIn(lines, kind, where, field) {
+  const line = lines.find((l) => l.kind === kind && Object.entries(where).every(([k, v]) => l.fields[k] === String(v)));
+  return line ? Number(line.fields[field]) : NaN;
 }
+// The median over runs of one field.
+const pick = (kind, where, field) => median(runs.map((lines) => valueIn(lines, kind, where, field)));
+// Ratios are taken within each run, against that run's own figures, and
+// then the median over runs is quoted (not the ratio of two medians).
+const medianRatio = (num, den) => median(runs.map((lines) => num(lines) / den(lines)));
 const text = (kind, where, field) => {
   for (const lines of runs) {
     const line = lines.find((l) => l.kind === kind && Object.entries(where).every(([k, v]) => l.fields[k] === String(v)));
@@ -43,28 +46,40 @@ const fmt = (x, digits = 0) => {
   if (Math.abs(x) >= 1e4) return `${(x / 1e3).toFixed(1)}k`;
   return x.toFixed(digits);
 };
-const ratio = (a, b) => (Number.isFinite(a) && Number.isFinite(b) && b !== 0 ? `${(a / b).toFixed(2)}×` : "–");
+const times = (x) => (Number.isFinite(x) ? `${x.toFixed(2)}×` : "–");
 
-const floor = (sockets, fps, when = "before") =>
-  pick("sendfloor", { when, sockets, frames_per_send: fps }, "ns_per_frame");
+// A run's floor: the mean of the measurements before and after the servers.
+const floorIn = (lines, sockets, fps, when) => {
+  const at = (w) => valueIn(lines, "sendfloor", { when: w, sockets, frames_per_send: fps }, "ns_per_frame");
+  return when ? at(when) : (at("before") + at("after")) / 2;
+};
+// The one-frame floor measured just before the hub's ramp of `tag`
+// (run.sh floor_next_to); runs from before session 7 lack it, so they fall
+// back to the mean of before and after.
+const nextToIn = (lines, tag, sockets) => {
+  const next = valueIn(lines, "sendfloor", { when: "next_to", scenario: tag, server: "hub" }, "ns_per_frame");
+  return Number.isFinite(next) ? next : floorIn(lines, sockets, 1);
+};
+const floorOf = (sockets, fps, when) => median(runs.map((lines) => floorIn(lines, sockets, fps, when)));
 const floors = [[1000, 1], [1000, 4], [9000, 1]].map(([s, f]) => ({
-  s, f, before: floor(s, f, "before"), after: floor(s, f, "after"),
+  s, f, before: floorOf(s, f, "before"), after: floorOf(s, f, "after"),
 }));
-const floor1k = median([floors[0].before, floors[0].after]);
-const floor1k4 = median([floors[1].before, floors[1].after]);
-const floor9k = median([floors[2].before, floors[2].after]);
+const floor1k = (lines) => nextToIn(lines, "bcast1k", 1000);
+const floor9k = (lines) => nextToIn(lines, "bcast10k", 9000);
+const floor1k4 = (lines) => floorIn(lines, 1000, 4);
 // The same sends with idle spells between passes (run.sh "burst" floors).
-const burst9k = floor(9000, 1, "burst");
-const burst1k6 = floor(1000, 6, "burst");
-const burst1k = floor(1000, 1, "burst");
+const burst9k = (lines) => floorIn(lines, 9000, 1, "burst");
+const burst1k6 = (lines) => floorIn(lines, 1000, 6, "burst");
+const burst1k = (lines) => floorIn(lines, 1000, 1, "burst");
 
 const rows = [];
 // A row comparing one figure of one scenario; `target` explains the goal.
-function row(label, kind, where, field, { scale = 1, digits = 0, floorNs, target = "" } = {}) {
-  const hub = pick(kind, { ...where, server: "hub" }, field) * scale;
-  const ref = pick(kind, { ...where, server: "ref" }, field) * scale;
-  rows.push([label, fmt(hub, digits), fmt(ref, digits), ratio(hub, ref),
-    floorNs ? ratio(hub, floorNs) : "", target]);
+// `floor(lines)` gives a run's floor in the field's unit.
+function row(label, kind, where, field, { scale = 1, digits = 0, floor, target = "" } = {}) {
+  const hubIn = (lines) => valueIn(lines, kind, { ...where, server: "hub" }, field) * scale;
+  const refIn = (lines) => valueIn(lines, kind, { ...where, server: "ref" }, field) * scale;
+  rows.push([label, fmt(median(runs.map(hubIn)), digits), fmt(median(runs.map(refIn)), digits),
+    times(medianRatio(hubIn, refIn)), floor ? times(medianRatio(hubIn, floor)) : "", target]);
 }
 
 row("connect storm 10k: seconds", "result", { scenario: "connect10k" }, "connect_s", { digits: 2, target: "< 1 s" });
@@ -83,51 +98,51 @@ for (const lines of runs.slice(0, 1)) {
     }
   }
 }
-for (const [tag, clients, floorNs] of [["bcast1k", "1k", floor1k], ["bcast10k", "10k", floor9k]]) {
+for (const [tag, clients, floor] of [["bcast1k", "1k", floor1k], ["bcast10k", "10k", floor9k]]) {
   row(`broadcast ${clients}: max sustained deliveries/s`, "result", { scenario: tag }, "max_sustained_per_s");
   row(`broadcast ${clients}: first rate not sustained, achieved/s`, "result", { scenario: tag }, "saturated_per_s");
   rows.push([`broadcast ${clients}: which side saturated`, text("result", { scenario: tag, server: "hub" }, "bottleneck"),
     text("result", { scenario: tag, server: "ref" }, "bottleneck"), "", "", ""]);
-  row(`broadcast ${clients}: server CPU ns/delivery at max`, "result", { scenario: tag }, "srv_cpu_ns_at_max", { floorNs });
+  row(`broadcast ${clients}: server CPU ns/delivery at max`, "result", { scenario: tag }, "srv_cpu_ns_at_max", { floor });
   row(`broadcast ${clients}: loadgen CPU ns/delivery at max`, "result", { scenario: tag }, "lg_cpu_ns_at_max");
-  row(`broadcast ${clients}: server CPU ns/delivery at half`, "result", { scenario: tag }, "half_srv_cpu_ns", { floorNs });
+  row(`broadcast ${clients}: server CPU ns/delivery at half`, "result", { scenario: tag }, "half_srv_cpu_ns", { floor });
   row(`broadcast ${clients}: p50 µs at half of max`, "result", { scenario: tag }, "half_p50_us");
   row(`broadcast ${clients}: p99 µs at half of max`, "result", { scenario: tag }, "half_p99_us");
   row(`broadcast ${clients}: p999 µs at half of max`, "result", { scenario: tag }, "half_p999_us");
 }
 row("broadcast 1k @50k/s (1 frame/send): server CPU ns/delivery", "step", { scenario: "bcast1k", rate: 50000 }, "srv_cpu_ns_per_msg",
-  { floorNs: floor1k, target: "≤ 1.25× floor, ≤ 0.5× ref" });
+  { floor: floor1k, target: "≤ 1.25× floor, ≤ 0.5× ref" });
 row("  same, against the 1k floor with 15 ms idle between passes", "step", { scenario: "bcast1k", rate: 50000 }, "srv_cpu_ns_per_msg",
-  { floorNs: burst1k, target: "context" });
+  { floor: burst1k, target: "context" });
 row("  of which in the server's user space (utime)", "step", { scenario: "bcast1k", rate: 50000 }, "srv_user_ns_per_msg",
   { target: "context" });
 row("broadcast 1k @50k/s: p99 µs", "step", { scenario: "bcast1k", rate: 50000 }, "p99_us");
 row("broadcast 10k @50k/s: p99 µs", "step", { scenario: "bcast10k", rate: 50000 }, "p99_us", { target: "≤ 1/3 of ref" });
 row("broadcast 10k @50k/s (1 frame/send): server CPU ns/delivery", "step", { scenario: "bcast10k", rate: 50000 }, "srv_cpu_ns_per_msg",
-  { floorNs: floor9k, target: "≤ 1.25× floor, ≤ 0.5× ref" });
+  { floor: floor9k, target: "≤ 1.25× floor, ≤ 0.5× ref" });
 row("  same, against the 9k floor with 130 ms idle between passes", "step", { scenario: "bcast10k", rate: 50000 }, "srv_cpu_ns_per_msg",
-  { floorNs: burst9k, target: "context" });
+  { floor: burst9k, target: "context" });
 row("  of which in the server's user space (utime)", "step", { scenario: "bcast10k", rate: 50000 }, "srv_user_ns_per_msg",
   { target: "context" });
 row("broadcast 10k @1 bcast/s: last client µs (max)", "step", { scenario: "bcast10k", rate: 10000 }, "max_us",
-  { target: `≤ 1.25 × 10k × floor = ${fmt(1.25 * 10000 * floor9k / 1e3)} µs` });
+  { floor: (lines) => 10000 * floor9k(lines) / 1e3, target: "≤ 1.25 × (10k × floor)" });
 row("coalesce 1k @400 bcast/s: server CPU ns/delivery", "step", { scenario: "coalesce1k" }, "srv_cpu_ns_per_msg",
-  { floorNs: floor1k4, target: "≤ 1.25× 4-frame floor, ≤ 0.2× ref" });
+  { floor: floor1k4, target: "≤ 1.25× 4-frame floor, ≤ 0.2× ref" });
 row("  same, against the 6-frame floor with 10 ms idle between passes", "step", { scenario: "coalesce1k" }, "srv_cpu_ns_per_msg",
-  { floorNs: burst1k6, target: "context" });
+  { floor: burst1k6, target: "context" });
 row("coalesce 1k @400 bcast/s: delivered/s", "step", { scenario: "coalesce1k" }, "delivered_per_s");
 row("coalesce 1k @400 bcast/s: p99 µs", "step", { scenario: "coalesce1k" }, "p99_us");
 row("rooms 1000×10: max sustained deliveries/s", "result", { scenario: "rooms" }, "max_sustained_per_s");
 rows.push(["rooms 1000×10: which side saturated", text("result", { scenario: "rooms", server: "hub" }, "bottleneck"),
   text("result", { scenario: "rooms", server: "ref" }, "bottleneck"), "", "", ""]);
-row("rooms 1000×10: server CPU ns/delivery at max", "result", { scenario: "rooms" }, "srv_cpu_ns_at_max", { floorNs: floor9k });
+row("rooms 1000×10: server CPU ns/delivery at max", "result", { scenario: "rooms" }, "srv_cpu_ns_at_max", { floor: floor9k });
 row("rooms 1000×10: p99 µs at half of max", "result", { scenario: "rooms" }, "half_p99_us");
 row("EmitTo unary: calls/s", "result", { scenario: "emitto" }, "calls_per_s", { target: "≥ 30k/s" });
 row("EmitTo unary: server CPU ns/call", "result", { scenario: "emitto" }, "srv_cpu_ns_per_msg");
 row("EmitTo unary: server util (cores)", "result", { scenario: "emitto" }, "srv_util", { digits: 2 });
 row("EmitTo unary: loadgen util (cores)", "result", { scenario: "emitto" }, "lg_util", { digits: 2 });
 row("Publish stream: emits/s accepted", "result", { scenario: "publish" }, "calls_per_s", { target: "≥ 5× EmitTo target (150k/s)" });
-row("Publish stream: server CPU ns/delivery", "result", { scenario: "publish" }, "srv_cpu_ns_per_msg", { floorNs: floor1k });
+row("Publish stream: server CPU ns/delivery", "result", { scenario: "publish" }, "srv_cpu_ns_per_msg", { floor: floor1k });
 row("Publish stream: server util (cores)", "result", { scenario: "publish" }, "srv_util", { digits: 2 });
 row("Publish stream: loadgen util (cores)", "result", { scenario: "publish" }, "lg_util", { digits: 2 });
 row("polling 1k: max sustained deliveries/s", "result", { scenario: "polling1k" }, "max_sustained_per_s");
@@ -196,9 +211,16 @@ if (only === "overload") {
 out.push("");
 out.push("send() floor, ns of sender CPU per frame (before / after the servers):");
 for (const f of floors) out.push(`  ${f.s} sockets × ${f.f} frame(s)/send: ${fmt(f.before)} / ${fmt(f.after)}`);
-out.push(`  9000 sockets × 1 frame/send, 130 ms idle after each pass: ${fmt(burst9k)}`);
-out.push(`  1000 sockets × 1 frame/send, 15 ms idle after each pass: ${fmt(burst1k)}`);
-out.push(`  1000 sockets × 6 frames/send, 10 ms idle after each pass: ${fmt(burst1k6)}`);
+for (const [tag, sockets] of [["bcast1k", 1000], ["bcast10k", 9000]]) {
+  const at = (server) => fmt(pick("sendfloor", { when: "next_to", scenario: tag, server }, "ns_per_frame"));
+  out.push(`  ${sockets} sockets × 1 frame/send, just before ${tag} on the hub / the reference: ${at("hub")} / ${at("ref")}`);
+}
+const burst = (f) => fmt(median(runs.map(f)));
+out.push(`  9000 sockets × 1 frame/send, 130 ms idle after each pass: ${burst(burst9k)}`);
+out.push(`  1000 sockets × 1 frame/send, 15 ms idle after each pass: ${burst(burst1k)}`);
+out.push(`  1000 sockets × 6 frames/send, 10 ms idle after each pass: ${burst(burst1k6)}`);
+out.push("Ratios are medians of each run's own ratio. A scenario's hub/floor uses the floor measured");
+out.push("just before it on the hub (runs without one: the mean of before and after).");
 out.push("");
 out.push("| scenario | hub | reference | hub/ref | hub/floor | target |");
 out.push("| --- | ---: | ---: | ---: | ---: | --- |");

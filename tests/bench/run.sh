@@ -118,6 +118,16 @@ floor() {
   fi
 }
 
+# The one-frame floor right before a broadcast ramp, so that its cost per
+# delivery is judged against the floor of that moment: the machine's speed
+# drifts by several per cent within one run.
+floor_next_to() {  # $1 = hub | ref, $2 = scenario tag, $3 = sockets
+  echo "== sendfloor next to $1 $2 sockets=$3" >&2
+  "$SENDFLOOR" --sockets "$3" --frames_per_send 1 --frame_bytes "$FRAME_BYTES" --seconds "$FLOOR_S" \
+    --sender_cpu "$SERVER_CPU" --receiver_cpu "$LOADGEN_CPU" --read_interval_us "$READ_INTERVAL_US" |
+    sed "s/^sendfloor /sendfloor when=next_to scenario=$2 server=$1 /" >>"$RESULTS"
+}
+
 # The hub's per-connection queue flags. The ramps raise the frame bound so a
 # shard that falls behind queues instead of dropping readers; the overload
 # scenarios set their own (the documented defaults, or the drop policy).
@@ -183,9 +193,11 @@ else
     if (( BIG_IDLE > 0 )); then
       scenario $server connect$((BIG_IDLE / 1000))k --scenario connect --clients $BIG_IDLE --max_connecting 1000
     fi
+    floor_next_to $server bcast1k 1000
     scenario $server bcast1k --scenario broadcast --clients 1000 --rates $RATES_1K --step_s $STEP
     scenario $server coalesce1k --scenario broadcast --clients 1000 --rates 400000 --step_s $STEP \
       --stop_on_fail 0 --half_rate 0
+    floor_next_to $server bcast10k 9000
     scenario $server bcast10k --scenario broadcast --clients 10000 --rates $RATES_10K --step_s $STEP
     scenario $server rooms --scenario rooms --clients 10000 --rooms 1000 --rates $RATES_ROOMS --step_s $STEP
     scenario $server emitto --scenario emitto --clients 1000 --seconds $FLOOD_S --in_flight 64

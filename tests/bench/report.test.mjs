@@ -1,0 +1,71 @@
+// report.mjs turns run.sh's results into the table that RESULTS.md and the
+// issue notes quote, so its arithmetic is tested: each ratio is taken within
+// one run and the median over runs is quoted, and a broadcast ramp is judged
+// against the floor measured just before it.
+
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { after, describe, it } from 'node:test';
+
+const REPORT = new URL('./report.mjs', import.meta.url).pathname;
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hub-report-'));
+after(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+// One run's lines: the before/after floors, optionally the floors next to
+// the ramps, and the fixed-rate steps the targets read.
+function run(name, { floor1k, nextTo1k, hub1k, ref1k, floor9k, hubLastUs }) {
+  const lines = [
+    'machine cpu="test cpu" kernel=test',
+    `sendfloor when=before sockets=1000 frames_per_send=1 ns_per_frame=${floor1k}`,
+    `sendfloor when=after sockets=1000 frames_per_send=1 ns_per_frame=${floor1k}`,
+    `sendfloor when=before sockets=9000 frames_per_send=1 ns_per_frame=${floor9k}`,
+    `sendfloor when=after sockets=9000 frames_per_send=1 ns_per_frame=${floor9k}`,
+    `step server=hub scenario=bcast1k rate=50000 srv_cpu_ns_per_msg=${hub1k}`,
+    `step server=ref scenario=bcast1k rate=50000 srv_cpu_ns_per_msg=${ref1k}`,
+    `step server=hub scenario=bcast10k rate=10000 max_us=${hubLastUs}`,
+  ];
+  if (nextTo1k) {
+    lines.push(`sendfloor when=next_to scenario=bcast1k server=hub sockets=1000 frames_per_send=1 ns_per_frame=${nextTo1k}`);
+  }
+  const file = path.join(dir, `${name}.txt`);
+  fs.writeFileSync(file, `${lines.join('\n')}\n`);
+  return file;
+}
+
+function tableRow(output, label) {
+  const line = output.split('\n').find((l) => l.startsWith(`| ${label} |`));
+  assert.ok(line, `no row "${label}" in:\n${output}`);
+  const [, , hub, ref, hubRef, hubFloor] = line.split('|').map((cell) => cell.trim());
+  return { hub, ref, hubRef, hubFloor };
+}
+
+const report = (...files) => execFileSync(process.execPath, [REPORT, ...files], { encoding: 'utf8' });
+const COST_1K = 'broadcast 1k @50k/s (1 frame/send): server CPU ns/delivery';
+
+describe('report.mjs', () => {
+  it('quotes the median of per-run ratios, not the ratio of medians', () => {
+    // Per-run hub/floor: 1.20, 1.25, 1.50 (median 1.25); the ratio of the
+    // medians would be 4200 / 3000 = 1.40. Per-run hub/ref: 0.40, 0.50, 0.60.
+    const files = [
+      run('a', { floor1k: 3000, hub1k: 3600, ref1k: 9000, floor9k: 5000, hubLastUs: 60000 }),
+      run('b', { floor1k: 4000, hub1k: 5000, ref1k: 10000, floor9k: 6000, hubLastUs: 90000 }),
+      run('c', { floor1k: 2800, hub1k: 4200, ref1k: 7000, floor9k: 5500, hubLastUs: 55000 }),
+    ];
+    const row = tableRow(report(...files), COST_1K);
+    assert.equal(row.hub, '4200');
+    assert.equal(row.hubFloor, '1.25×');
+    assert.equal(row.hubRef, '0.50×');
+    // Last client against 10k × each run's 9k floor: 1.20, 1.50, 1.00.
+    assert.equal(tableRow(report(...files), 'broadcast 10k @1 bcast/s: last client µs (max)').hubFloor, '1.20×');
+  });
+
+  it('judges a ramp against the floor measured just before it', () => {
+    const file = run('next', { floor1k: 3000, nextTo1k: 4000, hub1k: 5000, ref1k: 10000, floor9k: 5000, hubLastUs: 1 });
+    assert.equal(tableRow(report(file), COST_1K).hubFloor, '1.25×');
+    const without = run('plain', { floor1k: 4000, hub1k: 5000, ref1k: 10000, floor9k: 5000, hubLastUs: 1 });
+    assert.equal(tableRow(report(without), COST_1K).hubFloor, '1.25×');
+  });
+});

@@ -22,10 +22,12 @@ const median = (values) => {
   if (!v.length) return NaN;
   return v.length % 2 ? v[(v.length - 1) / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
 };
-// One field of the first line of one run matching `where` (NaN if none).
+// One field of the lines of one run matching `where`: the median when
+// several match (run.sh repeats the @50k/s broadcast steps), NaN if none.
 function valueIn(lines, kind, where, field) {
-  const line = lines.find((l) => l.kind === kind && Object.entries(where).every(([k, v]) => l.fields[k] === String(v)));
-  return line ? Number(line.fields[field]) : NaN;
+  return median(lines
+    .filter((l) => l.kind === kind && Object.entries(where).every(([k, v]) => l.fields[k] === String(v)))
+    .map((l) => Number(l.fields[field])));
 }
 // The median over runs of one field.
 const pick = (kind, where, field) => median(runs.map((lines) => valueIn(lines, kind, where, field)));

@@ -47,12 +47,6 @@ stop_all() {
 }
 trap stop_all EXIT
 
-free_port() {  # first loopback port from $1 on that nothing listens on
-  local port=$1
-  while (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; do port=$((port + 1)); done
-  echo "$port"
-}
-
 # start_hub NAME CPU [hub flags...]: sets HUB_PID, SIO_PORT, GRPC_PORT
 start_hub() {
   local log=$OUT/$1.log cpu=$2
@@ -80,15 +74,8 @@ for run in $(seq "$RUNS"); do
   stop_all
 
   echo "== run $run: two replicas + redis ($(( $(date +%s) - started ))s)" >&2
-  REDIS_PORT=$(free_port 16379)
-  taskset -c 0 redis-server --bind 127.0.0.1 --port "$REDIS_PORT" --save '' --appendonly no \
-    >"$OUT/redis-$run.log" 2>&1 &
-  REDIS_PID=$!
+  start_redis 0 "$OUT/redis-$run.log"
   PIDS+=("$REDIS_PID")
-  for _ in $(seq 100); do
-    (exec 3<>"/dev/tcp/127.0.0.1/$REDIS_PORT") 2>/dev/null && break
-    sleep 0.05
-  done
   start_hub "replica-a-$run" 0 --redis_url "redis://127.0.0.1:$REDIS_PORT"
   PID_A=$HUB_PID SIO_A=$SIO_PORT GRPC_A=$GRPC_PORT
   start_hub "replica-b-$run" 1 --redis_url "redis://127.0.0.1:$REDIS_PORT"

@@ -3,6 +3,7 @@
 // Flags: options.h; scenarios: scenarios.h; figures: tests/bench/RESULTS.md.
 #include <cstdio>
 
+#include "hold.h"
 #include "options.h"
 #include "overload.h"
 #include "scenarios.h"
@@ -17,6 +18,7 @@ int main(int argc, char** argv) {
   if (o.scenario == "broadcast" || o.scenario == "rooms") return bench::RunBroadcast(o);
   if (o.scenario == "emitto" || o.scenario == "publish") return bench::RunEmitFlood(o);
   if (o.scenario == "overload") return bench::RunOverload(o);
+  if (o.scenario == "hold") return bench::RunHold(o);
   std::fprintf(stderr, "unknown --scenario %s\n", o.scenario.c_str());
   return 2;
 }

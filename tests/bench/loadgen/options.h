@@ -10,7 +10,7 @@ namespace bench {
 
 struct Options {
   std::string server = "hub";    // label in the output
-  std::string scenario = "connect";  // connect | broadcast | rooms | emitto | publish | overload
+  std::string scenario = "connect";  // connect | broadcast | rooms | emitto | publish | overload | hold
   std::string host = "127.0.0.1";
   int port = 0;                  // Socket.IO port
   int port2 = 0;                 // second replica's Socket.IO port: odd clients go there
@@ -30,7 +30,8 @@ struct Options {
   bool half_rate = true;         // after a ramp, run at half the max sustained rate
   double step_s = 2;
   double grace_s = 1.5;          // after the trigger stops, time for stragglers
-  double idle_s = 2;
+  double idle_s = 2;              // connect: settling time; hold: how long clients are held
+  double broadcast_after_s = -1;  // hold: one broadcast to everyone this far into the hold (<0: none)
   double seconds = 3;            // floods, overload broadcasting
   double broadcasts_per_s = 1000;  // overload: broadcasts to every client
   double stall_fraction = 0.1;   // overload: clients that stop reading once connected
@@ -82,6 +83,7 @@ inline Options ParseOptions(int argc, char** argv) {
     else if (k == "--step_s") o.step_s = std::atof(v.c_str());
     else if (k == "--grace_s") o.grace_s = std::atof(v.c_str());
     else if (k == "--idle_s") o.idle_s = std::atof(v.c_str());
+    else if (k == "--broadcast_after_s") o.broadcast_after_s = std::atof(v.c_str());
     else if (k == "--seconds") o.seconds = std::atof(v.c_str());
     else if (k == "--broadcasts_per_s") o.broadcasts_per_s = std::atof(v.c_str());
     else if (k == "--stall_fraction") o.stall_fraction = std::atof(v.c_str());

@@ -46,7 +46,7 @@ ClusterBus::ClusterBus(RedisAddress address, metrics::ClusterMetrics& metrics, B
       membership_(uid_, options.dead_after),
       tick_(io_),
       announce_(io_),
-      snapshot_(std::make_shared<const std::map<std::string, Heartbeat>>()) {}
+      snapshot_(std::make_shared<const PeerHeartbeats>()) {}
 
 ClusterBus::~ClusterBus() { Stop(); }
 
@@ -261,12 +261,12 @@ void ClusterBus::SendHeartbeat() {
 }
 
 void ClusterBus::PublishSnapshot() {
-  auto snapshot = std::make_shared<const std::map<std::string, Heartbeat>>(membership_.peer_heartbeats());
+  auto snapshot = std::make_shared<const PeerHeartbeats>(membership_.peer_heartbeats());
   std::lock_guard lock(snapshot_mu_);
   snapshot_ = std::move(snapshot);
 }
 
-std::shared_ptr<const std::map<std::string, Heartbeat>> ClusterBus::PeerSnapshot() {
+std::shared_ptr<const PeerHeartbeats> ClusterBus::PeerSnapshot() {
   std::lock_guard lock(snapshot_mu_);
   return snapshot_;
 }

@@ -28,6 +28,9 @@
 
 namespace hub::cluster {
 
+// The latest heartbeat of each alive peer, by replica uid.
+using PeerHeartbeats = std::map<std::string, Heartbeat>;
+
 struct BusOptions {
   std::chrono::milliseconds heartbeat_interval{2000};
   // When this replica's Subscribe streams change (AnnounceSoon), a heartbeat
@@ -82,8 +85,11 @@ class ClusterBus {
              std::chrono::milliseconds timeout, OnAnswer on_answer, std::function<void()> on_done);
   boost::asio::io_context& io() { return io_; }
 
-  // Any thread: the latest heartbeats of the alive peers.
-  std::shared_ptr<const std::map<std::string, Heartbeat>> PeerSnapshot();
+  // Any thread: the latest heartbeats of the alive peers. Keep the pointer
+  // while reading: the cluster thread replaces the snapshot at every tick.
+  std::shared_ptr<const PeerHeartbeats> PeerSnapshot();
+  // Tests, on a bus that is not started: what each tick does to the snapshot.
+  void RefreshPeerSnapshotForTest() { PublishSnapshot(); }
   const BusOptions& options() const { return options_; }
   // Whether socket.io servers count this replica among the answerers of
   // requests on `channel` (it is subscribed to it by name).
@@ -121,7 +127,7 @@ class ClusterBus {
   uint64_t next_request_ = 1;
   std::unordered_map<std::string, std::unique_ptr<Pending>> pending_;
   std::mutex snapshot_mu_;
-  std::shared_ptr<const std::map<std::string, Heartbeat>> snapshot_;
+  std::shared_ptr<const PeerHeartbeats> snapshot_;
   std::thread thread_;
   bool stopped_ = false;
   bool said_bye_ = false;  // cluster thread

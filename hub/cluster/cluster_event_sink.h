@@ -8,6 +8,7 @@
 #include <atomic>
 #include <functional>
 #include <map>
+#include <memory>
 #include <string>
 
 #include "hub/cluster/cluster_bus.h"
@@ -35,7 +36,8 @@ class ClusterEventSink : public core::ClientEventSink {
   Heartbeat Describe() const { return describe_(); }
 
  private:
-  bool DeliverHere(const ClusterEvent& event, core::ClientEventRecord record);
+  // `peers`: one snapshot of the peers' heartbeats for the whole event.
+  bool DeliverHere(const ClusterEvent& event, core::ClientEventRecord record, const PeerHeartbeats& peers);
 
   ClusterBus& bus_;
   Deliver deliver_;

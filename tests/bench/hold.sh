@@ -26,7 +26,8 @@ BUILD=${HUB_BENCH_BUILD:-$(dirname "$ROOT")/build-bench}
 CLIENTS=100000
 if [[ ${1:-} == --clients ]]; then CLIENTS=${2:?--clients needs a number}; fi
 HOLD_S=${HUB_BENCH_HOLD_S:-45}
-BROADCAST_AFTER_S=30  # into replica 1's load generator's hold; every other one is connected by then
+# Into replica 1's load generator's hold; every other one is connected by then.
+BROADCAST_AFTER_S=$(( HOLD_S * 2 / 3 ))
 OUT=${HUB_BENCH_OUT:-$BUILD/bench-results/$(date +%Y%m%d-%H%M%S)-hold}
 mkdir -p "$OUT"
 RESULTS=$OUT/hold.txt
@@ -111,12 +112,24 @@ for pid in "${HUB_PIDS[@]}"; do rss_kb=$(( rss_kb + $(awk '/^VmRSS:/ { print $2 
 status=0
 for pid in "${LOADGEN_PIDS[@]}"; do wait "$pid" || status=1; done
 cat "$OUT"/loadgen-*.txt >>"$RESULTS"
+# Every replica must still run and drain cleanly on SIGTERM (exit 0), with
+# its clients' disconnects going through the cluster: a crash there (or
+# during the hold, after the load generators' counts) fails the run.
+clean=0
+for i in "${!HUB_PIDS[@]}"; do
+  kill "${HUB_PIDS[$i]}" 2>/dev/null || true
+  rc=0
+  wait "${HUB_PIDS[$i]}" 2>/dev/null || rc=$?
+  if (( rc == 0 )); then clean=$((clean + 1)); else echo "replica $((i + 1)) exited with $rc" >&2; status=1; fi
+done
+echo "stopped replicas_clean=$clean" >>"$RESULTS"
 
 # The summary: sums over the load generators, the worst heartbeat count and
 # latency, the spread of memory per connection over the replicas.
 awk -v replicas="$REPLICAS" '
   function field(name,   i) { for (i = 1; i <= NF; i++) if (index($i, name "=") == 1) return substr($i, length(name) + 2); return "" }
   /^hold / { clients = field("clients"); before = field("mem_available_before_mb") }
+  /^stopped / { clean = field("replicas_clean") }
   /^held / { during = field("mem_available_mb"); hubs = field("hubs_rss_mb"); tcp_mem = field("tcp_mem") }
   /^result / {
     ready += field("clients"); open += field("open_at_end"); closed += field("closed"); failed += field("failed")
@@ -127,7 +140,7 @@ awk -v replicas="$REPLICAS" '
   }
   END {
     printf "| clients asked / connected / open at the end | %d / %d / %d |\n", clients, ready, open
-    printf "| replicas (one process each) | %d |\n", replicas
+    printf "| replicas (one process each) / of which still up and drained cleanly at the end | %d / %d |\n", replicas, clean
     printf "| closed by the server during the hold / failed to connect | %d / %d |\n", closed, failed
     printf "| heartbeats answered per client (fewest of any load generator) | %.2f |\n", min_pings
     printf "| one broadcast: clients reached / last client (ms) | %d of %d / %.1f |\n", got, ready, max_us / 1e3
@@ -135,6 +148,7 @@ awk -v replicas="$REPLICAS" '
     printf "| all replicas RSS (MB) | %d |\n", hubs
     printf "| machine memory used with every connection open (MB; kernel, hubs, load generators) | %d |\n", before - during
     printf "| kernel TCP buffer memory (pages) | %s |\n", tcp_mem
-  }' "$RESULTS" | tee "$OUT/hold-table.md"
+    if (open != clients || closed > 0 || got != clients || clean != replicas) exit 1
+  }' "$RESULTS" | tee "$OUT/hold-table.md" || status=1
 echo "raw figures: $RESULTS" >&2
 exit "$status"

@@ -38,26 +38,9 @@ for tool in "$HUB" "$LOADGEN"; do
 done
 command -v redis-server >/dev/null || { echo "redis-server not found" >&2; exit 2; }
 
-PIDS=()
-stop_all() {
-  local pid
-  for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
-  for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
-  PIDS=()
-}
 trap stop_all EXIT
-
-# start_hub NAME CPU [hub flags...]: sets HUB_PID, SIO_PORT, GRPC_PORT
-start_hub() {
-  local log=$OUT/$1.log cpu=$2
-  shift 2
-  : >"$log"
-  taskset -c "$cpu" "$HUB" --bind 127.0.0.1 --sio_port 0 --grpc_port 0 --admin_port 0 --shards 1 \
-    --max_connections 200000 --max_outbound_frames 100000 --log_level info "$@" 2>>"$log" &
-  HUB_PID=$!
-  PIDS+=("$HUB_PID")
-  wait_for_ports "$log" "hub $log"
-}
+# As run.sh's ramps: a shard that falls behind queues instead of dropping.
+QUEUE=(--max_outbound_frames 100000)
 
 loadgen() {  # loadgen flags...
   taskset -c 1 "$LOADGEN" --server hub --scenario broadcast --clients "$CLIENTS" --rates "$RATES" \
@@ -69,16 +52,16 @@ echo "machine cpu=\"$(lscpu | sed -n 's/^Model name: *//p')\" kernel=$(uname -r)
 echo "machine load_before=\"$(cut -d' ' -f1-3 /proc/loadavg)\"" >>"$RESULTS"
 for run in $(seq "$RUNS"); do
   echo "== run $run: one hub ($(( $(date +%s) - started ))s)" >&2
-  start_hub "single-$run" 0
+  start_hub "single-$run" 0 "${QUEUE[@]}"
   loadgen --tag single --port "$SIO_PORT" --grpc "127.0.0.1:$GRPC_PORT" --pid "$HUB_PID"
   stop_all
 
   echo "== run $run: two replicas + redis ($(( $(date +%s) - started ))s)" >&2
   start_redis 0 "$OUT/redis-$run.log"
   PIDS+=("$REDIS_PID")
-  start_hub "replica-a-$run" 0 --redis_url "redis://127.0.0.1:$REDIS_PORT"
+  start_hub "replica-a-$run" 0 "${QUEUE[@]}" --redis_url "redis://127.0.0.1:$REDIS_PORT"
   PID_A=$HUB_PID SIO_A=$SIO_PORT GRPC_A=$GRPC_PORT
-  start_hub "replica-b-$run" 1 --redis_url "redis://127.0.0.1:$REDIS_PORT"
+  start_hub "replica-b-$run" 1 "${QUEUE[@]}" --redis_url "redis://127.0.0.1:$REDIS_PORT"
   loadgen --tag cluster2 --port "$SIO_A" --port2 "$SIO_PORT" --grpc "127.0.0.1:$GRPC_A" \
     --pid "$PID_A" --pid2 "$HUB_PID"
   # redis-server's CPU over its whole life (connects and both steps included):

@@ -47,14 +47,6 @@ REPLICAS=$(( (CLIENTS + PER_PROCESS - 1) / PER_PROCESS ))
 # Source addresses: 127.0.0.1..N, about 28k ephemeral ports each.
 SOURCES=$(( CLIENTS / 20000 + 2 ))
 
-PIDS=()
-# shellcheck disable=SC2317  # runs from the trap
-stop_all() {
-  local pid
-  for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
-  for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
-  PIDS=()
-}
 trap stop_all EXIT
 
 mem_available_kb() { awk '/^MemAvailable:/ { print $2 }' /proc/meminfo; }
@@ -72,12 +64,8 @@ if (( REPLICAS > 1 )); then
 fi
 HUB_PIDS=() SIO_PORTS=() GRPC_PORTS=()
 for i in $(seq "$REPLICAS"); do
-  log=$OUT/replica-$i.log
-  taskset -c 0 "$HUB" --bind 127.0.0.1 --sio_port 0 --grpc_port 0 --admin_port 0 --shards 1 \
-    --max_connections 200000 --log_level info "${CLUSTER[@]}" 2>"$log" &
-  HUB_PIDS+=($!)
-  PIDS+=($!)
-  wait_for_ports "$log" "replica $i"
+  start_hub "replica-$i" 0 "${CLUSTER[@]}"
+  HUB_PIDS+=("$HUB_PID")
   SIO_PORTS+=("$SIO_PORT")
   GRPC_PORTS+=("$GRPC_PORT")
 done

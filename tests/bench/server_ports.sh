@@ -1,7 +1,8 @@
 # shellcheck shell=bash
 # Sourced by run.sh, cluster.sh and hold.sh: waits for a server that logs the
 # hub's lifecycle lines (the hub, or reference_server.mjs, which prints the
-# same) and reads the ports it bound; starts a throwaway redis-server.
+# same) and reads the ports it bound; starts hub replicas and a throwaway
+# redis-server, and stops whatever was started (PIDS).
 # wait_for_ports LOG LABEL: sets SIO_PORT and GRPC_PORT, or exits 1 showing LOG;
 # also ADMIN_PORT, empty for a server without one (the reference).
 wait_for_ports() {
@@ -37,4 +38,27 @@ start_redis() {
   echo "redis-server did not start:" >&2
   cat "$2" >&2
   exit 1
+}
+
+# Processes to stop at the end: `trap stop_all EXIT` in the script.
+PIDS=()
+# shellcheck disable=SC2317  # runs from the caller's trap
+stop_all() {
+  local pid
+  for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
+  for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
+  PIDS=()
+}
+
+# start_hub NAME CPU [hub flags...]: the hub at $HUB on CPU with one shard,
+# logging to $OUT/NAME.log; sets HUB_PID, SIO_PORT, GRPC_PORT.
+start_hub() {
+  local log=$OUT/$1.log cpu=$2
+  shift 2
+  : >"$log"
+  taskset -c "$cpu" "$HUB" --bind 127.0.0.1 --sio_port 0 --grpc_port 0 --admin_port 0 --shards 1 \
+    --max_connections 200000 --log_level info "$@" 2>>"$log" &
+  HUB_PID=$!
+  PIDS+=("$HUB_PID")
+  wait_for_ports "$log" "hub $log"
 }

@@ -1,7 +1,7 @@
 // Turns the key=value lines of run.sh (one results.txt per run) into the
 // comparison table: hub, reference, hub/reference, the send() floor of the
-// same run, and each issue-8 target. With several files, every figure is the
-// median over the runs.
+// same run, and each issue-8 target. With several files, every figure, and
+// every ratio taken within a run, is the median over the runs.
 //
 //   node tests/bench/report.mjs [--only overload] results.txt [more runs...]
 import fs from "node:fs";

@@ -11,6 +11,7 @@
 #
 #   tests/bench/hold.sh                    # 100000 clients, about 70 s
 #   tests/bench/hold.sh --clients 50000
+#   tests/bench/hold.sh --upgrade          # clients start on polling and upgrade, as socket.io-client does
 #   HUB_BENCH_BUILD=/work/build-bench HUB_BENCH_OUT=dir tests/bench/hold.sh
 #
 # Replicas and redis-server on core 0, load generators on core 1. Needs
@@ -24,7 +25,14 @@ ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 source "$ROOT/tests/bench/server_ports.sh"
 BUILD=${HUB_BENCH_BUILD:-$(dirname "$ROOT")/build-bench}
 CLIENTS=100000
-if [[ ${1:-} == --clients ]]; then CLIENTS=${2:?--clients needs a number}; fi
+TRANSPORT=()
+while (( $# > 0 )); do
+  case $1 in
+    --clients) CLIENTS=${2:?--clients needs a number}; shift 2 ;;
+    --upgrade) TRANSPORT=(--upgrade 1); shift ;;
+    *) echo "usage: $0 [--clients N] [--upgrade]" >&2; exit 2 ;;
+  esac
+done
 HOLD_S=${HUB_BENCH_HOLD_S:-45}
 # Into replica 1's load generator's hold; every other one is connected by then.
 BROADCAST_AFTER_S=$(( HOLD_S * 2 / 3 ))
@@ -77,7 +85,7 @@ for i in $(seq "$REPLICAS"); do
   extra=()
   if (( i == 1 )); then extra=(--grpc "127.0.0.1:${GRPC_PORTS[0]}" --broadcast_after_s "$BROADCAST_AFTER_S"); fi
   taskset -c 1 "$LOADGEN" --server hub --scenario hold --tag "hold_r$i" --clients "$n" --idle_s "$HOLD_S" \
-    --sources "$SOURCES" --max_connecting 500 --port "${SIO_PORTS[$((i - 1))]}" --pid "${HUB_PIDS[$((i - 1))]}" \
+    --sources "$SOURCES" --max_connecting 500 "${TRANSPORT[@]}" --port "${SIO_PORTS[$((i - 1))]}" --pid "${HUB_PIDS[$((i - 1))]}" \
     "${extra[@]}" >"$OUT/loadgen-$i.txt" 2>"$OUT/loadgen-$i.log" &
   LOADGEN_PIDS+=($!)
   PIDS+=($!)

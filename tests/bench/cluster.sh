@@ -26,16 +26,12 @@ OUT=${HUB_BENCH_OUT:-$BUILD/bench-results/$(date +%Y%m%d-%H%M%S)-cluster}
 mkdir -p "$OUT"
 RESULTS=$OUT/cluster.txt
 : >"$RESULTS"
-HUB=$BUILD/hub/hub
-LOADGEN=$BUILD/tests/bench/loadgen
 CLIENTS=1000
 RATES=200000,1000000   # deliveries/s to 1000 clients: 200 and 1000 broadcasts/s
 STEP_S=3
 READ_INTERVAL_US=${HUB_BENCH_READ_INTERVAL_US:-1000}  # as in run.sh
 started=$(date +%s)
-for tool in "$HUB" "$LOADGEN"; do
-  [[ -x $tool ]] || { echo "$tool missing: build the hub and loadgen targets in $BUILD" >&2; exit 2; }
-done
+bench_tools "$BUILD"
 command -v redis-server >/dev/null || { echo "redis-server not found" >&2; exit 2; }
 
 trap stop_all EXIT
@@ -58,7 +54,6 @@ for run in $(seq "$RUNS"); do
 
   echo "== run $run: two replicas + redis ($(( $(date +%s) - started ))s)" >&2
   start_redis 0 "$OUT/redis-$run.log"
-  PIDS+=("$REDIS_PID")
   start_hub "replica-a-$run" 0 "${QUEUE[@]}" --redis_url "redis://127.0.0.1:$REDIS_PORT"
   PID_A=$HUB_PID SIO_A=$SIO_PORT GRPC_A=$GRPC_PORT
   start_hub "replica-b-$run" 1 "${QUEUE[@]}" --redis_url "redis://127.0.0.1:$REDIS_PORT"

@@ -40,11 +40,7 @@ OUT=${HUB_BENCH_OUT:-$BUILD/bench-results/$(date +%Y%m%d-%H%M%S)-hold}
 mkdir -p "$OUT"
 RESULTS=$OUT/hold.txt
 : >"$RESULTS"
-HUB=$BUILD/hub/hub
-LOADGEN=$BUILD/tests/bench/loadgen
-for tool in "$HUB" "$LOADGEN"; do
-  [[ -x $tool ]] || { echo "$tool missing: build the hub and loadgen targets in $BUILD" >&2; exit 2; }
-done
+bench_tools "$BUILD"
 
 ulimit -n "$(ulimit -Hn)"
 FD_LIMIT=$(ulimit -n)
@@ -67,7 +63,6 @@ CLUSTER=()
 if (( REPLICAS > 1 )); then
   command -v redis-server >/dev/null || { echo "redis-server not found (needed for $REPLICAS replicas)" >&2; exit 2; }
   start_redis 0 "$OUT/redis.log"
-  PIDS+=("$REDIS_PID")
   CLUSTER=(--redis_url "redis://127.0.0.1:$REDIS_PORT")
 fi
 HUB_PIDS=() SIO_PORTS=() GRPC_PORTS=()

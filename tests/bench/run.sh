@@ -95,14 +95,22 @@ FRAME_BYTES=103  # the WebSocket frame of the 100-byte bench packet: 2 + "4" + 1
 # and each recv() takes many frames; latencies include up to 1 ms of it.
 READ_INTERVAL_US=${HUB_BENCH_READ_INTERVAL_US:-1000}
 
+# measure_floor LABELS SOCKETS FRAMES [sendfloor flags...]: one sendfloor run,
+# its line in the results tagged with LABELS (key=value words).
+measure_floor() {
+  local labels=$1 sockets=$2 frames=$3
+  shift 3
+  echo "== sendfloor $labels sockets=$sockets frames_per_send=$frames $*" >&2
+  "$SENDFLOOR" --sockets "$sockets" --frames_per_send "$frames" --frame_bytes "$FRAME_BYTES" --seconds "$FLOOR_S" \
+    --sender_cpu "$SERVER_CPU" --receiver_cpu "$LOADGEN_CPU" --read_interval_us "$READ_INTERVAL_US" "$@" |
+    sed "s/^sendfloor /sendfloor $labels /" >>"$RESULTS"
+}
+
 floor() {
   local when=$1
   for args in "1000 1" "1000 4" "9000 1"; do
     # shellcheck disable=SC2086  # "sockets frames" splits into two words on purpose
-    set -- $args
-    echo "== sendfloor $when sockets=$1 frames_per_send=$2" >&2
-    "$SENDFLOOR" --sockets "$1" --frames_per_send "$2" --frame_bytes "$FRAME_BYTES" --seconds "$FLOOR_S" \
-      --sender_cpu "$SERVER_CPU" --receiver_cpu "$LOADGEN_CPU" --read_interval_us "$READ_INTERVAL_US" | sed "s/^sendfloor /sendfloor when=$when /" >>"$RESULTS"
+    measure_floor "when=$when" $args
   done
   if [[ $when == before ]]; then
     # The same sends in the shape of three scenarios, a pass over every
@@ -113,9 +121,7 @@ floor() {
     for args in "9000 1 130000" "1000 1 15000" "1000 6 10000"; do
       # shellcheck disable=SC2086
       set -- $args
-      echo "== sendfloor burst sockets=$1 frames_per_send=$2 idle_us=$3" >&2
-      "$SENDFLOOR" --sockets "$1" --frames_per_send "$2" --frame_bytes "$FRAME_BYTES" --seconds "$FLOOR_S" --idle_us "$3" \
-        --sender_cpu "$SERVER_CPU" --receiver_cpu "$LOADGEN_CPU" --read_interval_us "$READ_INTERVAL_US" | sed "s/^sendfloor /sendfloor when=burst /" >>"$RESULTS"
+      measure_floor "when=burst" "$1" "$2" --idle_us "$3"
     done
   fi
 }
@@ -124,10 +130,7 @@ floor() {
 # delivery is judged against the floor of that moment: the machine's speed
 # drifts by several per cent within one run.
 floor_next_to() {  # $1 = hub | ref, $2 = scenario tag, $3 = sockets
-  echo "== sendfloor next to $1 $2 sockets=$3" >&2
-  "$SENDFLOOR" --sockets "$3" --frames_per_send 1 --frame_bytes "$FRAME_BYTES" --seconds "$FLOOR_S" \
-    --sender_cpu "$SERVER_CPU" --receiver_cpu "$LOADGEN_CPU" --read_interval_us "$READ_INTERVAL_US" |
-    sed "s/^sendfloor /sendfloor when=next_to scenario=$2 server=$1 /" >>"$RESULTS"
+  measure_floor "when=next_to scenario=$2 server=$1" "$3" 1
 }
 
 # The hub's per-connection queue flags. The ramps raise the frame bound so a

@@ -18,26 +18,23 @@ wait_for_ports() {
   [[ -n $SIO_PORT && -n $GRPC_PORT ]] || { echo "$label did not start:" >&2; cat "$log" >&2; exit 1; }
 }
 
-free_port() {  # first loopback port from $1 on that nothing listens on
-  local port=$1
-  while (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; do port=$((port + 1)); done
-  echo "$port"
+# bench_tools BUILD: sets HUB and LOADGEN from a build directory, or exits 2
+# saying which is missing.
+bench_tools() {
+  HUB=$1/hub/hub
+  LOADGEN=$1/tests/bench/loadgen
+  local tool
+  for tool in "$HUB" "$LOADGEN"; do
+    [[ -x $tool ]] || { echo "$tool missing: build the hub and loadgen targets in $1" >&2; exit 2; }
+  done
 }
 
-# start_redis CPU LOG: a redis-server without persistence on a free loopback
-# port, pinned to CPU; sets REDIS_PORT and REDIS_PID once it accepts.
-start_redis() {
-  REDIS_PORT=$(free_port 16379)
-  taskset -c "$1" redis-server --bind 127.0.0.1 --port "$REDIS_PORT" --save '' --appendonly no >"$2" 2>&1 &
-  # shellcheck disable=SC2034  # read by the scripts that source this
-  REDIS_PID=$!
-  for _ in $(seq 100); do
-    (exec 3<>"/dev/tcp/127.0.0.1/$REDIS_PORT") 2>/dev/null && return 0
-    sleep 0.05
-  done
-  echo "redis-server did not start:" >&2
-  cat "$2" >&2
-  exit 1
+port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }  # something listens on loopback port $1
+
+free_port() {  # first loopback port from $1 on that nothing listens on
+  local port=$1
+  while port_open "$port"; do port=$((port + 1)); done
+  echo "$port"
 }
 
 # Processes to stop at the end: `trap stop_all EXIT` in the script.
@@ -61,4 +58,20 @@ start_hub() {
   HUB_PID=$!
   PIDS+=("$HUB_PID")
   wait_for_ports "$log" "hub $log"
+}
+
+# start_redis CPU LOG: a redis-server without persistence on a free loopback
+# port, pinned to CPU; sets REDIS_PORT and REDIS_PID once it accepts.
+start_redis() {
+  REDIS_PORT=$(free_port 16379)
+  taskset -c "$1" redis-server --bind 127.0.0.1 --port "$REDIS_PORT" --save '' --appendonly no >"$2" 2>&1 &
+  REDIS_PID=$!
+  PIDS+=("$REDIS_PID")
+  for _ in $(seq 100); do
+    port_open "$REDIS_PORT" && return 0
+    sleep 0.05
+  done
+  echo "redis-server did not start:" >&2
+  cat "$2" >&2
+  exit 1
 }

@@ -2,8 +2,8 @@
 // team would deploy it, with (1) an in-process trigger that emits the exact
 // broadcast pattern the load generator asks for (GET /bench/run, the best case
 // for Node: no RPC hop) and (2) a @grpc/grpc-js bridge of the hub.v1 calls the
-// bench uses (JoinRooms, EmitTo, Broadcast, Publish), which is what a team
-// would otherwise build in front of socket.io.
+// bench uses (JoinRooms, EmitTo, Broadcast, Publish, Subscribe), which is
+// what a team would otherwise build in front of socket.io.
 //
 //   node tests/bench/reference_server.mjs [--port 0] [--grpc_port 0]
 // Logs "event=listening service=socketio|grpc port=N" then "event=ready".
@@ -119,6 +119,34 @@ function broadcast(request) {
   return 0; // socket.io does not count recipients
 }
 
+// Subscribe: every client event goes to each open stream whose filters take
+// it, as a ClientEvent (what the hub sends), one stream message per event.
+const subscribers = new Set();
+let nextSequence = 1;
+io.on("connection", (socket) => {
+  socket.onAny((event, ...args) => {
+    for (const sub of subscribers) {
+      if (sub.events.size && !sub.events.has(event)) continue;
+      if (sub.namespaces.size && !sub.namespaces.has(socket.nsp.name)) continue;
+      sub.call.write({
+        sequence: nextSequence++,
+        socket_id: socket.id,
+        namespace: socket.nsp.name,
+        timestamp_ms: Date.now(),
+        event: { payload: { event, args: args.map((a) => Buffer.from(JSON.stringify(a))) } },
+      });
+    }
+  });
+});
+function subscribe(call) {
+  const sub = { call, events: new Set(call.request.events), namespaces: new Set(call.request.namespaces) };
+  subscribers.add(sub);
+  const end = () => subscribers.delete(sub);
+  call.on("cancelled", end);
+  call.on("error", end);
+  call.on("close", end);
+}
+
 const server = new grpc.Server();
 server.addService(Hub.service, {
   EmitTo(call, callback) {
@@ -141,6 +169,7 @@ server.addService(Hub.service, {
     }
     callback(null, { sockets });
   },
+  Subscribe: subscribe,
   Publish(call, callback) {
     let accepted = 0, rejected = 0, recipients = 0;
     call.on("data", (request) => {

@@ -147,6 +147,13 @@ row("Publish stream: emits/s accepted", "result", { scenario: "publish" }, "call
 row("Publish stream: server CPU ns/delivery", "result", { scenario: "publish" }, "srv_cpu_ns_per_msg", { floor: floor1k });
 row("Publish stream: server util (cores)", "result", { scenario: "publish" }, "srv_util", { digits: 2 });
 row("Publish stream: loadgen util (cores)", "result", { scenario: "publish" }, "lg_util", { digits: 2 });
+// Client events to a backend: each client emit is one Subscribe message.
+row("client events → Subscribe 1k: max sustained events/s", "result", { scenario: "inbound1k" }, "max_sustained_per_s");
+rows.push(["client events → Subscribe 1k: which side saturated", text("result", { scenario: "inbound1k", server: "hub" }, "bottleneck"),
+  text("result", { scenario: "inbound1k", server: "ref" }, "bottleneck"), "", "", ""]);
+row("client events → Subscribe 1k @25k/s: server CPU ns/event", "step", { scenario: "inbound1k", rate: 25000 }, "srv_cpu_ns_per_msg");
+row("client events → Subscribe 1k @25k/s: p99 µs", "step", { scenario: "inbound1k", rate: 25000 }, "p99_us");
+row("client events → Subscribe 1k @25k/s: loadgen CPU ns/event", "step", { scenario: "inbound1k", rate: 25000 }, "lg_cpu_ns_per_msg");
 row("polling 1k: max sustained deliveries/s", "result", { scenario: "polling1k" }, "max_sustained_per_s");
 rows.push(["polling 1k: which side saturated", text("result", { scenario: "polling1k", server: "hub" }, "bottleneck"),
   text("result", { scenario: "polling1k", server: "ref" }, "bottleneck"), "", "", ""]);

@@ -67,6 +67,7 @@ if [[ $MODE == quick ]]; then
   RATES_10K=10000,50000,100000,200000,400000,800000
   RATES_ROOMS=50000,100000,200000
   RATES_POLL=25000,50000,100000,200000,400000
+  RATES_IN=25000,100000,200000
   BIG_IDLE=0
 else
   STEP=2; FLOOR_S=2; FLOOD_S=3
@@ -76,6 +77,7 @@ else
   RATES_10K=10000,25000,50000,50000,50000,75000,100000,150000,200000,300000,400000,600000,800000,1200000
   RATES_ROOMS=25000,50000,100000,150000,200000,300000,400000
   RATES_POLL=10000,25000,50000,100000,150000,200000,300000,400000
+  RATES_IN=10000,25000,50000,75000,100000,150000,200000,300000
   # The largest idle set the descriptor limit allows (the issue asks 50k).
   BIG_IDLE=$(( FD_LIMIT >= 51000 ? 50000 : (FD_LIMIT - 1000) / 1000 * 1000 ))
 fi
@@ -207,6 +209,8 @@ else
     scenario $server rooms --scenario rooms --clients 10000 --rooms 1000 --rates $RATES_ROOMS --step_s $STEP
     scenario $server emitto --scenario emitto --clients 1000 --seconds $FLOOD_S --in_flight 64
     scenario $server publish --scenario publish --clients 1000 --seconds $FLOOD_S
+    # Client events to a backend: 1000 clients emit, one Subscribe stream reads.
+    scenario $server inbound1k --scenario inbound --clients 1000 --rates $RATES_IN --step_s $STEP
     scenario $server polling1k --scenario broadcast --clients 1000 --polling 1 --rates $RATES_POLL \
       --step_s $STEP --max_connecting 200
     overload $server

@@ -34,6 +34,18 @@ inline void BuildArgs(size_t payload_bytes, uint64_t group, uint64_t seq, int64_
   args[3].push_back('"');
 }
 
+// The Socket.IO packet a client of the inbound scenario emits, with the same
+// fields and length: 2["u",<client>,<seq>,<t_ns>,"xxx…"].
+inline void BuildUpstreamPacket(size_t payload_bytes, uint64_t client, uint64_t seq, int64_t t_ns,
+                                std::string& out) {
+  out.assign("2[\"u\",");
+  out.append(std::to_string(client)).push_back(',');
+  out.append(std::to_string(seq)).push_back(',');
+  out.append(std::to_string(t_ns)).append(",\"");
+  out.append(PadFor(payload_bytes, client, seq, t_ns), 'x');
+  out.append("\"]");
+}
+
 struct Parsed {
   uint64_t group = 0;
   uint64_t seq = 0;

@@ -471,6 +471,16 @@ void ClientPool::SendWsText(Client& c, std::string_view text) {
   Send(c, frame, MaskedTextFrame(text, frame));
 }
 
+bool ClientPool::SendPacket(Client& c, std::string_view sio_packet) {
+  constexpr size_t kMaxShortFrame = 125;
+  if (!c.ready || !c.on_websocket || c.fd < 0 || sio_packet.size() + 1 > kMaxShortFrame) return false;
+  char text[kMaxShortFrame];
+  text[0] = '4';  // Engine.IO MESSAGE
+  std::memcpy(text + 1, sio_packet.data(), sio_packet.size());
+  SendWsText(c, std::string_view(text, sio_packet.size() + 1));
+  return true;
+}
+
 void ClientPool::StartProbe(Client& c) {
   c.probe_fd = ConnectSocket(c, c.index | kProbeEvent);
   if (c.probe_fd < 0) {

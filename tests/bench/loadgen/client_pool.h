@@ -113,6 +113,11 @@ class ClientPool {
   // Reads again: takes whatever is waiting at once (the edge-triggered
   // wake-ups it slept through are gone).
   void Resume(Client& c);
+  // Emits a Socket.IO packet (2["u",...]) from a ready WebSocket client, as
+  // one masked text frame like a browser's. False, sending nothing, for a
+  // client that is not ready on WebSocket or a packet longer than 124 bytes
+  // (the frames here are all short ones).
+  bool SendPacket(Client& c, std::string_view sio_packet);
 
   int ready() const { return ready_; }
   int failed() const { return failed_; }

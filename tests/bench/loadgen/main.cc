@@ -4,6 +4,7 @@
 #include <cstdio>
 
 #include "hold.h"
+#include "inbound.h"
 #include "options.h"
 #include "overload.h"
 #include "scenarios.h"
@@ -19,6 +20,7 @@ int main(int argc, char** argv) {
   if (o.scenario == "emitto" || o.scenario == "publish") return bench::RunEmitFlood(o);
   if (o.scenario == "overload") return bench::RunOverload(o);
   if (o.scenario == "hold") return bench::RunHold(o);
+  if (o.scenario == "inbound") return bench::RunInbound(o);
   std::fprintf(stderr, "unknown --scenario %s\n", o.scenario.c_str());
   return 2;
 }

@@ -10,7 +10,7 @@ namespace bench {
 
 struct Options {
   std::string server = "hub";    // label in the output
-  std::string scenario = "connect";  // connect | broadcast | rooms | emitto | publish | overload | hold
+  std::string scenario = "connect";  // connect | broadcast | rooms | emitto | publish | overload | hold | inbound
   std::string host = "127.0.0.1";
   int port = 0;                  // Socket.IO port
   int port2 = 0;                 // second replica's Socket.IO port: odd clients go there

@@ -108,7 +108,9 @@ std::optional<grpc::Status> Subscriber::WriteNextLocked() {
   writing_event_ = *event;
   writing_event_.set_sequence(sequence);
   writing_ = true;
-  StartWrite(&writing_event_);
+  // While more events wait behind this one, let gRPC hold it back and send
+  // the whole run in one HTTP/2 write; the last of the run flushes.
+  StartWrite(&writing_event_, queue_.empty() ? grpc::WriteOptions() : grpc::WriteOptions().set_buffer_hint());
   return std::nullopt;
 }
 

@@ -21,6 +21,7 @@
 #include "hub/api/subscription_hub.h"
 #include "hub/admin_stats.h"
 #include "hub/base/log.h"
+#include "hub/base/scheduling.h"
 #include "hub/cluster/cluster.h"
 #include "hub/config/flags.h"
 #include "hub/core/hub_core.h"
@@ -52,7 +53,21 @@ sigset_t BlockStopSignals() {
 
 const char* SignalName(int signal) { return signal == SIGINT ? "SIGINT" : "SIGTERM"; }
 
+// Before any thread starts, so that every one inherits the policy.
+void SetSchedulingPolicy(const Config& config) {
+  if (!config.sched_batch) {
+    HUB_LOG_INFO("event=scheduling policy=normal reason=disabled");
+    return;
+  }
+  if (const absl::Status status = UseBatchScheduling(); !status.ok()) {
+    HUB_LOG_WARN("event=scheduling policy=normal reason={}", LogValue(status.message()));
+    return;
+  }
+  HUB_LOG_INFO("event=scheduling policy=batch");
+}
+
 int Run(const Config& config) {
+  SetSchedulingPolicy(config);
   const sigset_t stop_signals = BlockStopSignals();
 
   metrics::Metrics metrics(config.shards);

@@ -43,6 +43,8 @@ struct Config {
   uint32_t max_write_delay_us = 20000;
   // Batched writes through io_uring (engineio/batched_sender.h).
   bool io_uring = true;
+  // Every hub thread under SCHED_BATCH (base/scheduling.h).
+  bool sched_batch = true;
 
   // Socket.IO.
   uint32_t connect_timeout_ms = 45000;

@@ -165,6 +165,8 @@ const std::vector<FlagSpec>& Flags() {
                              &Config::max_write_delay_us, 0, 1000000),
       BoolFlag("io_uring", "Submit each shard write round's sends together through io_uring where the kernel allows it (else, and with false, one send() per connection).",
                &Config::io_uring),
+      BoolFlag("sched_batch", "Run the hub's threads under SCHED_BATCH: a thread woken by another (a shard handing events to gRPC, or back) waits for the running one to block instead of preempting it; false keeps the default policy.",
+               &Config::sched_batch),
       UnsignedFlag<uint32_t>("connect_timeout_ms", "Time a connection has to join a namespace before it is closed.",
                              &Config::connect_timeout_ms, 1, 3600000),
       ListFlag("namespaces", "Comma-separated namespaces clients may join; empty allows every namespace.",

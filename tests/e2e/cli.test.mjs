@@ -1,6 +1,7 @@
 // Command line and environment configuration, startup logs and signals.
 
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
 import { after, describe, it } from 'node:test';
 
 import { parseLogfmt, readHandshake, runHub, startHub, withHubOutput } from './lib/hub.mjs';
@@ -37,6 +38,22 @@ function explain(r) {
 }
 
 const run = (args, env = {}) => runHub(args, { env: scrub(env) });
+
+// The scheduling policy of each of a process's threads, from field 41 of
+// /proc/PID/task/TID/stat (counted after the parenthesised name, which may
+// hold spaces): {name: [policy, ...]}.
+const SCHED_OTHER = 0;
+const SCHED_BATCH = 3;
+function threadPolicies(pid) {
+  const byName = {};
+  for (const tid of fs.readdirSync(`/proc/${pid}/task`)) {
+    const stat = fs.readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+    const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+    const policy = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[41 - 3]);
+    (byName[name] ??= []).push(policy);
+  }
+  return byName;
+}
 
 describe('command line', () => {
   const hubs = new Set();
@@ -153,6 +170,22 @@ describe('command line', () => {
       assert.equal(open.pingTimeout, 5000);
       await stopOk(hub);
     })();
+  });
+
+  it('every thread runs under SCHED_BATCH by default, under the normal policy with --sched_batch false', { timeout: 20_000 }, async () => {
+    for (const [args, policy, logged] of [[[], SCHED_BATCH, 'batch'], [['--sched_batch', 'false'], SCHED_OTHER, 'normal']]) {
+      const hub = await start({ args });
+      await withHubOutput(() => hub, async () => {
+        const line = hub.output().split('\n').map(parseLogfmt).find((kv) => kv.event === 'scheduling');
+        assert.equal(line?.policy, logged, 'event=scheduling logged with the policy');
+        const policies = threadPolicies(hub.proc.pid);
+        assert.ok(Object.keys(policies).some((name) => name.startsWith('hub-shard-')), `shard threads among ${Object.keys(policies)}`);
+        for (const [name, list] of Object.entries(policies)) {
+          assert.ok(list.every((p) => p === policy), `${args.join(' ') || 'default'}: thread ${name} policies ${list}`);
+        }
+        await stopOk(hub);
+      })();
+    }
   });
 
   it('SIGINT stops the hub with exit code 0', { timeout: 20_000 }, async () => {

@@ -71,10 +71,7 @@ Window MeasureStep(const Options& o, ClientPool& pool, Emitter& emitter, EventSu
   const uint64_t dups0 = subscriber.duplicates();
   const uint64_t closed0 = pool.counters().closed;
   subscriber.TakeLatency();
-  std::vector<ProcSample> server0;
-  for (int pid : {o.pid, o.pid2}) server0.push_back(ReadProc(pid));
-  const int64_t self0 = SelfCpuNs(RUSAGE_SELF);
-  const int64_t thread0 = SelfCpuNs(RUSAGE_THREAD);
+  const CpuMark cpu0 = MarkCpu({o.pid, o.pid2});
   const int64_t t0 = MonotonicNs();
 
   const uint64_t total = static_cast<uint64_t>(rate * o.step_s + 0.5);
@@ -100,8 +97,6 @@ Window MeasureStep(const Options& o, ClientPool& pool, Emitter& emitter, EventSu
   }
 
   Window w;
-  std::vector<ProcSample> server1;
-  for (int pid : {o.pid, o.pid2}) server1.push_back(ReadProc(pid));
   w.received = subscriber.received() - received0;
   w.expected = sent;
   w.lost = static_cast<int64_t>(sent) - static_cast<int64_t>(w.received);
@@ -112,20 +107,8 @@ Window MeasureStep(const Options& o, ClientPool& pool, Emitter& emitter, EventSu
   // once and arrives within a millisecond or two.
   w.seconds = double(last_arrival - t0) / 1e9;
   w.span_seconds = w.seconds;
-  const Histogram latency = subscriber.TakeLatency();
-  w.p50_ns = latency.Quantile(0.5);
-  w.p99_ns = latency.Quantile(0.99);
-  w.p999_ns = latency.Quantile(0.999);
-  w.max_ns = latency.max();
-  for (size_t i = 0; i < server1.size(); ++i) {
-    const double cpu_s = double(server1[i].cpu_ns - server0[i].cpu_ns) / 1e9;
-    w.server_cpu_s += cpu_s;
-    w.server_user_s += double(server1[i].user_ns - server0[i].user_ns) / 1e9;
-    if (i == 1) w.server2_cpu_s = cpu_s;
-    w.server_rss_kb += server1[i].rss_kb;
-  }
-  w.loadgen_cpu_s = double(SelfCpuNs(RUSAGE_SELF) - self0) / 1e9;
-  w.receive_cpu_s = double(SelfCpuNs(RUSAGE_THREAD) - thread0) / 1e9;
+  SetLatency(subscriber.TakeLatency(), w);
+  AddCpuSince(cpu0, {o.pid, o.pid2}, w);
   return w;
 }
 

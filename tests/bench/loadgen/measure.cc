@@ -35,6 +35,34 @@ double ConnectAll(ClientPool& pool, int n, double timeout_s) {
   return double(last_ready - start) / 1e9;
 }
 
+CpuMark MarkCpu(const std::vector<int>& server_pids) {
+  CpuMark mark;
+  for (int pid : server_pids) mark.server.push_back(ReadProc(pid));
+  mark.self_ns = SelfCpuNs(RUSAGE_SELF);
+  mark.thread_ns = SelfCpuNs(RUSAGE_THREAD);
+  return mark;
+}
+
+void AddCpuSince(const CpuMark& mark, const std::vector<int>& server_pids, Window& w) {
+  for (size_t i = 0; i < server_pids.size() && i < mark.server.size(); ++i) {
+    const ProcSample now = ReadProc(server_pids[i]);
+    const double cpu_s = double(now.cpu_ns - mark.server[i].cpu_ns) / 1e9;
+    w.server_cpu_s += cpu_s;
+    w.server_user_s += double(now.user_ns - mark.server[i].user_ns) / 1e9;
+    if (i == 1) w.server2_cpu_s = cpu_s;
+    w.server_rss_kb += now.rss_kb;
+  }
+  w.loadgen_cpu_s = double(SelfCpuNs(RUSAGE_SELF) - mark.self_ns) / 1e9;
+  w.receive_cpu_s = double(SelfCpuNs(RUSAGE_THREAD) - mark.thread_ns) / 1e9;
+}
+
+void SetLatency(const Histogram& h, Window& w) {
+  w.p50_ns = h.Quantile(0.5);
+  w.p99_ns = h.Quantile(0.99);
+  w.p999_ns = h.Quantile(0.999);
+  w.max_ns = h.max();
+}
+
 Window Measure(ClientPool& pool, const Trigger& trigger, const std::vector<int>& server_pids, double grace_s,
                const std::function<void()>& work) {
   PoolCounters& counters = pool.counters();
@@ -44,10 +72,7 @@ Window Measure(ClientPool& pool, const Trigger& trigger, const std::vector<int>&
   const uint64_t dups0 = counters.duplicates;
   const uint64_t closed0 = counters.closed;
   const uint64_t reads0 = counters.reads;
-  std::vector<ProcSample> server0;
-  for (int pid : server_pids) server0.push_back(ReadProc(pid));
-  const int64_t self0 = SelfCpuNs(RUSAGE_SELF);
-  const int64_t thread0 = SelfCpuNs(RUSAGE_THREAD);
+  const CpuMark cpu0 = MarkCpu(server_pids);
   const int64_t t0 = MonotonicNs();
   int64_t first_message = 0;
   int64_t last_message = t0;
@@ -72,8 +97,6 @@ Window Measure(ClientPool& pool, const Trigger& trigger, const std::vector<int>&
   const int64_t deadline = trigger_end + static_cast<int64_t>(grace_s * 1e9);
   while (counters.messages - counters.duplicates - unique0 < expected && MonotonicNs() < deadline) poll();
 
-  std::vector<ProcSample> server1;
-  for (int pid : server_pids) server1.push_back(ReadProc(pid));
   Window w;
   // Measured between the first and the last delivery, so that the latency of
   // the first broadcast does not count against the rate; a server that falls
@@ -86,22 +109,10 @@ Window Measure(ClientPool& pool, const Trigger& trigger, const std::vector<int>&
   w.lost = static_cast<int64_t>(expected) - static_cast<int64_t>(w.received);
   w.duplicates = counters.duplicates - dups0;
   w.closed = counters.closed - closed0;
-  const Histogram& h = pool.latency();
-  w.p50_ns = h.Quantile(0.5);
-  w.p99_ns = h.Quantile(0.99);
-  w.p999_ns = h.Quantile(0.999);
-  w.max_ns = h.max();
+  SetLatency(pool.latency(), w);
   // CPU of the process over the window, stragglers included (the server is
   // idle once they are out, so waiting adds nothing).
-  for (size_t i = 0; i < server1.size(); ++i) {
-    const double cpu_s = double(server1[i].cpu_ns - server0[i].cpu_ns) / 1e9;
-    w.server_cpu_s += cpu_s;
-    w.server_user_s += double(server1[i].user_ns - server0[i].user_ns) / 1e9;
-    if (i == 1) w.server2_cpu_s = cpu_s;
-    w.server_rss_kb += server1[i].rss_kb;
-  }
-  w.loadgen_cpu_s = double(SelfCpuNs(RUSAGE_SELF) - self0) / 1e9;
-  w.receive_cpu_s = double(SelfCpuNs(RUSAGE_THREAD) - thread0) / 1e9;
+  AddCpuSince(cpu0, server_pids, w);
   w.reads = counters.reads - reads0;
   return w;
 }

@@ -10,6 +10,7 @@
 
 #include "client_pool.h"
 #include "options.h"
+#include "proc_stats.h"
 #include "trigger.h"
 
 namespace bench {
@@ -38,6 +39,19 @@ struct Window {
   double server_ns_per_msg() const { return received ? server_cpu_s * 1e9 / double(received) : 0; }
   double loadgen_ns_per_msg() const { return received ? loadgen_cpu_s * 1e9 / double(received) : 0; }
 };
+
+// The CPU counters a window starts from: the server's processes (by
+// /proc) and this process and thread (getrusage).
+struct CpuMark {
+  std::vector<ProcSample> server;
+  int64_t self_ns = 0;
+  int64_t thread_ns = 0;
+};
+CpuMark MarkCpu(const std::vector<int>& server_pids);
+// Fills the window's CPU and RSS fields with what was spent since `mark`.
+void AddCpuSince(const CpuMark& mark, const std::vector<int>& server_pids, Window& w);
+// Fills the window's latency fields from `h`.
+void SetLatency(const Histogram& h, Window& w);
 
 // Deliveries owed so far to the ready clients (each in one group).
 uint64_t Expected(ClientPool& pool, const Trigger& trigger);

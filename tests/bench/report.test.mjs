@@ -1,8 +1,8 @@
 // report.mjs turns run.sh's results into the table that RESULTS.md and the
 // issue notes quote, so its arithmetic is tested: each ratio is taken within
 // one run and the median over runs is quoted, and a broadcast ramp is judged
-// against the floor measured just before it, at the median of its repeated
-// steps.
+// against the floor measured just before it (or just before each step), at
+// the median of its repeated steps.
 
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
@@ -68,6 +68,20 @@ describe('report.mjs', () => {
     assert.equal(tableRow(report(file), COST_1K).hubFloor, '1.25×');
     const without = run('plain', { floor1k: 4000, hub1k: 5000, ref1k: 10000, floor9k: 5000, hubLastUs: 1 });
     assert.equal(tableRow(report(without), COST_1K).hubFloor, '1.25×');
+  });
+
+  it('pairs each @50k/s step with the floor measured just before it, where the run has those', () => {
+    // Steps 5000, 5000, 6000 after step floors 4000, 5000, 4000: ratios 1.25,
+    // 1.00, 1.50, median 1.25. Against the floor next to the ramp (3000) the
+    // median step would read 1.67×, which the context row still shows.
+    const file = run('each', { floor1k: 3000, nextTo1k: 3000, hub1k: [], ref1k: 10000, floor9k: 5000, hubLastUs: 1 });
+    const steps = [[4000, 5000], [5000, 5000], [4000, 6000]].map(([floor, ns]) =>
+      `sendfloor when=step scenario=bcast1k server=hub sockets=1000 frames_per_send=1 ns_per_frame=${floor}\n` +
+      `step server=hub scenario=bcast1k rate=50000 srv_cpu_ns_per_msg=${ns}\n`);
+    fs.appendFileSync(file, steps.join(''));
+    const output = report(file);
+    assert.equal(tableRow(output, COST_1K).hubFloor, '1.25×');
+    assert.equal(tableRow(output, '  same, against the floor measured before the ramp only').hubFloor, '1.67×');
   });
 
   it('takes the median of a rate repeated within one run', () => {

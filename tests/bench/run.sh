@@ -97,15 +97,32 @@ FRAME_BYTES=103  # the WebSocket frame of the 100-byte bench packet: 2 + "4" + 1
 # and each recv() takes many frames; latencies include up to 1 ms of it.
 READ_INTERVAL_US=${HUB_BENCH_READ_INTERVAL_US:-1000}
 
+# sendfloor_words SOCKETS FRAMES: the sendfloor command line, in FLOOR_WORDS.
+sendfloor_words() {
+  FLOOR_WORDS=("$SENDFLOOR" --sockets "$1" --frames_per_send "$2" --frame_bytes "$FRAME_BYTES" --seconds "$FLOOR_S"
+    --sender_cpu "$SERVER_CPU" --receiver_cpu "$LOADGEN_CPU" --read_interval_us "$READ_INTERVAL_US")
+}
+
 # measure_floor LABELS SOCKETS FRAMES [sendfloor flags...]: one sendfloor run,
 # its line in the results tagged with LABELS (key=value words).
 measure_floor() {
   local labels=$1 sockets=$2 frames=$3
   shift 3
   echo "== sendfloor $labels sockets=$sockets frames_per_send=$frames $*" >&2
-  "$SENDFLOOR" --sockets "$sockets" --frames_per_send "$frames" --frame_bytes "$FRAME_BYTES" --seconds "$FLOOR_S" \
-    --sender_cpu "$SERVER_CPU" --receiver_cpu "$LOADGEN_CPU" --read_interval_us "$READ_INTERVAL_US" "$@" |
-    sed "s/^sendfloor /sendfloor $labels /" >>"$RESULTS"
+  sendfloor_words "$sockets" "$frames"
+  "${FLOOR_WORDS[@]}" "$@" | sed "s/^sendfloor /sendfloor $labels /" >>"$RESULTS"
+}
+
+# floor_each_step SERVER TAG SOCKETS: load generator flags that measure the
+# one-frame floor before each @50k/s step of a ramp (the load generator runs
+# the command between steps, while the server idles), tagged
+# "when=step scenario=TAG server=SERVER"; report.mjs pairs every step with
+# the floor just before it.
+floor_each_step() {
+  sendfloor_words "$3" 1
+  # sh -c runs it: a failing sendfloor fails the command (no pipefail there).
+  FLOOR_FLAGS=(--floor_rate 50000
+    --floor_cmd "line=\$($(printf '%q ' "${FLOOR_WORDS[@]}")) && echo \"\$line\" | sed 's/^sendfloor /sendfloor when=step scenario=$2 server=$1 /'")
 }
 
 floor() {
@@ -201,11 +218,13 @@ else
       scenario $server connect$((BIG_IDLE / 1000))k --scenario connect --clients $BIG_IDLE --max_connecting 1000
     fi
     floor_next_to $server bcast1k 1000
-    scenario $server bcast1k --scenario broadcast --clients 1000 --rates $RATES_1K --step_s $STEP
+    floor_each_step $server bcast1k 1000
+    scenario $server bcast1k --scenario broadcast --clients 1000 --rates $RATES_1K --step_s $STEP "${FLOOR_FLAGS[@]}"
     scenario $server coalesce1k --scenario broadcast --clients 1000 --rates 400000 --step_s $STEP \
       --stop_on_fail 0 --half_rate 0
     floor_next_to $server bcast10k 9000
-    scenario $server bcast10k --scenario broadcast --clients 10000 --rates $RATES_10K --step_s $STEP
+    floor_each_step $server bcast10k 9000
+    scenario $server bcast10k --scenario broadcast --clients 10000 --rates $RATES_10K --step_s $STEP "${FLOOR_FLAGS[@]}"
     scenario $server rooms --scenario rooms --clients 10000 --rooms 1000 --rates $RATES_ROOMS --step_s $STEP
     scenario $server emitto --scenario emitto --clients 1000 --seconds $FLOOD_S --in_flight 64
     scenario $server publish --scenario publish --clients 1000 --seconds $FLOOD_S

@@ -92,7 +92,7 @@ int64_t ContentLength(std::string_view headers) {
 }  // namespace
 
 ClientPool::ClientPool(PoolOptions options) : options_(std::move(options)), buffer_(kBufferBytes) {
-  epoll_fd_ = epoll_create1(0);
+  epoll_fd_ = epoll_create1(EPOLL_CLOEXEC);
   if (options_.polling) options_.upgrade = false;
   upgrade_request_ = WebSocketRequest(options_.path, options_.host, options_.port, {});
 }
@@ -147,7 +147,7 @@ void ClientPool::StartConnect(Client& c) {
 }
 
 int ClientPool::ConnectSocket(const Client& c, uint32_t event_data) {
-  const int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+  const int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
   if (fd < 0) return -1;
   const int one = 1;
   // Let connect() pick the port per 4-tuple, so each source address has its

@@ -16,7 +16,7 @@ std::string HttpGet(const std::string& host_port, const std::string& path) {
   const int port = std::atoi(host_port.c_str() + colon + 1);
   const std::string request =
       "GET " + path + " HTTP/1.1\r\nHost: " + host + "\r\nConnection: close\r\n\r\n";
-  const int fd = socket(AF_INET, SOCK_STREAM, 0);
+  const int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (fd < 0) return {};
   sockaddr_in addr{};
   addr.sin_family = AF_INET;

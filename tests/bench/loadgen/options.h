@@ -42,6 +42,11 @@ struct Options {
   int rooms = 1000;
   bool unary = false;            // hub: paced broadcasts as unary Broadcast calls
   std::string tag;               // scenario label in the output (default: scenario)
+  // Ramps: a shell command run before every step at `floor_rate` (run.sh
+  // measures the send() floor there, so that each step has the floor of its
+  // own moment); its output joins the load generator's.
+  std::string floor_cmd;
+  double floor_rate = -1;
 };
 
 inline std::vector<double> ParseList(const std::string& text) {
@@ -94,6 +99,8 @@ inline Options ParseOptions(int argc, char** argv) {
     else if (k == "--rooms") o.rooms = std::atoi(v.c_str());
     else if (k == "--tag") o.tag = v;
     else if (k == "--unary") o.unary = v == "1" || v == "true";
+    else if (k == "--floor_cmd") o.floor_cmd = v;
+    else if (k == "--floor_rate") o.floor_rate = std::atof(v.c_str());
     else {
       std::fprintf(stderr, "unknown flag %s\n", k.c_str());
       std::exit(2);

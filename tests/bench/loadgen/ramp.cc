@@ -2,6 +2,7 @@
 
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 
 #include "scenario_setup.h"
 
@@ -19,12 +20,27 @@ std::pair<bool, Window> FinishStep(const Options& o, int clients, const char* ki
   return {sustained, w};
 }
 
+namespace {
+
+// Runs --floor_cmd before a step at --floor_rate. The servers are idle then
+// (the last step's stragglers are in) and the clients wait unread.
+void MeasureFloorBefore(const Options& o, double rate) {
+  if (o.floor_cmd.empty() || rate != o.floor_rate) return;
+  std::fflush(stdout);  // keep the results file in order
+  if (const int status = std::system(o.floor_cmd.c_str()); status != 0) {
+    std::fprintf(stderr, "--floor_cmd exited with status %d\n", status);
+  }
+}
+
+}  // namespace
+
 int RunRamp(const Options& o, int clients, const RampStep& step) {
   double max_sustained = 0;
   Window at_max, at_fail;
   bool failed = false;
   uint64_t lost = 0, dups = 0;
   for (double rate : o.rates) {
+    MeasureFloorBefore(o, rate);
     auto [sustained, w] = step(rate, "step");
     lost += w.lost > 0 ? static_cast<uint64_t>(w.lost) : 0;
     dups += w.duplicates;

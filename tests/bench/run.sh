@@ -157,25 +157,20 @@ floor_next_to() {  # $1 = hub | ref, $2 = scenario tag, $3 = sockets
 # scenarios set their own (the documented defaults, or the drop policy).
 RAMP_QUEUE=(--max_outbound_frames 100000)
 HUB_QUEUE=("${RAMP_QUEUE[@]}")
-SERVER_PID=
 start_server() {  # $1 = hub | ref; sets SERVER_PID, SIO_PORT, GRPC_PORT, ADMIN_PORT
-  local log=$OUT/$1-server.log
-  : >"$log"
   if [[ $1 == hub ]]; then
-    taskset -c $SERVER_CPU "$HUB" --bind 127.0.0.1 --sio_port 0 --grpc_port 0 --admin_port 0 --shards 1 \
-      --max_connections 200000 "${HUB_QUEUE[@]}" --log_level info 2>>"$log" &
-  else
-    taskset -c $SERVER_CPU node --max-old-space-size=4096 "$ROOT/tests/bench/reference_server.mjs" 2>>"$log" &
+    start_hub hub-server "$SERVER_CPU" "${HUB_QUEUE[@]}"
+    SERVER_PID=$HUB_PID
+    return
   fi
+  local log=$OUT/ref-server.log
+  : >"$log"
+  taskset -c "$SERVER_CPU" node --max-old-space-size=4096 "$ROOT/tests/bench/reference_server.mjs" 2>>"$log" &
   SERVER_PID=$!
-  wait_for_ports "$log" "server $1"
+  PIDS+=("$SERVER_PID")
+  wait_for_ports "$log" "server ref"
 }
-stop_server() {
-  kill "$SERVER_PID" 2>/dev/null || true
-  wait "$SERVER_PID" 2>/dev/null || true
-  SERVER_PID=
-}
-trap 'stop_server' EXIT
+trap stop_all EXIT
 
 scenario() {  # $1 = hub | ref, $2 = tag, rest = loadgen flags
   local server=$1 tag=$2
@@ -190,7 +185,7 @@ scenario() {  # $1 = hub | ref, $2 = tag, rest = loadgen flags
     --grpc "127.0.0.1:$GRPC_PORT" --pid "$SERVER_PID" --read_interval_us "$READ_INTERVAL_US" "${channels[@]}" "$@" \
     >>"$RESULTS" 2>>"$OUT/loadgen.log" ||
     echo "   ($server $tag exited with $?)" >&2
-  stop_server
+  stop_all
 }
 
 overload() {  # $1 = hub | ref

@@ -28,7 +28,7 @@ struct Options {
   std::vector<double> rates;     // deliveries/s, ramp steps
   bool stop_on_fail = true;
   bool half_rate = true;         // after a ramp, run at half the max sustained rate
-  double step_s = 2;
+  double step_s = 2;             // per ramp step; broadcast steps hold two broadcasts at least
   double grace_s = 1.5;          // after the trigger stops, time for stragglers
   double idle_s = 2;              // connect: settling time; hold: how long clients are held
   double broadcast_after_s = -1;  // hold: one broadcast to everyone this far into the hold (<0: none)

@@ -1,5 +1,6 @@
 #include "scenarios.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <memory>
 #include <string>
@@ -32,6 +33,9 @@ int RunConnect(const Options& o) {
   return ready == o.clients ? 0 : 1;
 }
 
+// Fewest broadcasts a ramp step sends, whatever --step_s says.
+constexpr double kMinBroadcastsPerStep = 2;
+
 int RunBroadcast(const Options& o) {
   const bool rooms = o.scenario == "rooms";
   ClientPool pool(PoolFor(o));
@@ -48,11 +52,13 @@ int RunBroadcast(const Options& o) {
   pattern.target = rooms ? Pattern::Target::kRooms : Pattern::Target::kAll;
   pattern.rooms = static_cast<uint32_t>(o.rooms);
   pattern.payload_bytes = o.payload;
-  pattern.seconds = o.step_s;
   pattern.unary = o.unary;
 
   auto step = [&](double rate, const char* kind) {
     pattern.broadcasts_per_s = rate / fanout;
+    // A rate needs two broadcasts at least: one alone is handed over in a
+    // millisecond, and its "offered" rate would be its fan-out over that.
+    pattern.seconds = std::max(o.step_s, kMinBroadcastsPerStep / pattern.broadcasts_per_s);
     const Window w = Measure(pool, *trigger, {o.pid, o.pid2}, o.grace_s, [&] { trigger->Run(pattern); });
     return FinishStep(o, static_cast<int>(ids.size()), kind, rate, w);
   };

@@ -4,6 +4,7 @@
 #include <mutex>
 #include <optional>
 
+#include "absl/container/inlined_vector.h"
 #include "hub/api/group_picker.h"
 
 namespace hub::api {
@@ -18,8 +19,8 @@ const std::string& EventNameOf(const hub::v1::ClientEvent& event) {
   return event.event().payload().event();
 }
 
-std::shared_ptr<const hub::v1::ClientEvent> ToProto(core::ClientEventRecord&& record) {
-  auto event = std::make_shared<hub::v1::ClientEvent>();
+std::unique_ptr<hub::v1::ClientEvent> ToProto(core::ClientEventRecord&& record) {
+  auto event = std::make_unique<hub::v1::ClientEvent>();
   event->set_socket_id(std::move(record.socket_id));
   event->set_namespace_(std::move(record.nsp));
   event->set_timestamp_ms(record.timestamp_ms);
@@ -82,7 +83,7 @@ size_t Subscriber::QueueDepth() {
 // Every path that ends the stream calls Finish after releasing mu_ and
 // touches nothing afterwards: OnDone may run on another thread as soon as
 // Finish is called, and it deletes this object (mutex included).
-void Subscriber::Offer(const std::shared_ptr<const hub::v1::ClientEvent>& event) {
+void Subscriber::Offer(std::unique_ptr<hub::v1::ClientEvent> event) {
   std::optional<grpc::Status> finish;
   {
     std::lock_guard lock(mu_);
@@ -92,7 +93,8 @@ void Subscriber::Offer(const std::shared_ptr<const hub::v1::ClientEvent>& event)
       hub_.metrics().events_dropped_queue_full.Increment();
       return;
     }
-    queue_.emplace_back(sequence, event);
+    event->set_sequence(sequence);
+    queue_.push_back(std::move(event));
     if (!writing_) finish = WriteNextLocked();
   }
   if (finish) Finish(*finish);
@@ -103,14 +105,13 @@ std::optional<grpc::Status> Subscriber::WriteNextLocked() {
     if (ending_) return FinishLocked(grpc::Status::OK);
     return std::nullopt;
   }
-  auto [sequence, event] = std::move(queue_.front());
+  writing_event_ = std::move(queue_.front());
   queue_.pop_front();
-  writing_event_ = *event;
-  writing_event_.set_sequence(sequence);
   writing_ = true;
   // While more events wait behind this one, let gRPC hold it back and send
   // the whole run in one HTTP/2 write; the last of the run flushes.
-  StartWrite(&writing_event_, queue_.empty() ? grpc::WriteOptions() : grpc::WriteOptions().set_buffer_hint());
+  StartWrite(writing_event_.get(),
+             queue_.empty() ? grpc::WriteOptions() : grpc::WriteOptions().set_buffer_hint());
   return std::nullopt;
 }
 
@@ -191,39 +192,39 @@ bool SubscriptionHub::Publish(core::ClientEventRecord record) {
 
 bool SubscriptionHub::PublishSelected(core::ClientEventRecord record, const GroupChooser& take_group,
                                       bool count_unrouted) {
-  const std::string nsp = record.nsp;
   auto event = ToProto(std::move(record));
-  const std::string& name = EventNameOf(*event);
-  bool routed = false;
   std::lock_guard lock(mu_);
-  const std::vector<Subscriber*> ungrouped = ungrouped_;
-  for (Subscriber* subscriber : ungrouped) {
-    if (!subscriber->Matches(nsp, name)) continue;
-    subscriber->Offer(event);
-    routed = true;
+  absl::InlinedVector<Subscriber*, 4> recipients;
+  {
+    const std::string& nsp = event->namespace_();
+    const std::string& name = EventNameOf(*event);
+    for (Subscriber* subscriber : ungrouped_) {
+      if (subscriber->Matches(nsp, name)) recipients.push_back(subscriber);
+    }
+    for (auto& [group_name, group] : groups_) {
+      if (take_group && !take_group(group_name, group.members.size())) continue;
+      if (Subscriber* member = PickFromGroup(group, nsp, name)) recipients.push_back(member);
+    }
   }
-  std::vector<std::string> group_names;
-  for (const auto& [group_name, group] : groups_) group_names.push_back(group_name);
-  for (const auto& group_name : group_names) {
-    auto g = groups_.find(group_name);
-    if (g == groups_.end()) continue;
-    if (take_group && !take_group(group_name, g->second.members.size())) continue;
-    if (OfferToGroup(g->second, nsp, name, event)) routed = true;
+  if (recipients.empty()) {
+    if (count_unrouted) metrics_.events_dropped_no_subscriber.Increment();
+    return false;
   }
-  if (!routed && count_unrouted) metrics_.events_dropped_no_subscriber.Increment();
-  return routed;
+  for (size_t i = 0; i + 1 < recipients.size(); ++i) {
+    recipients[i]->Offer(std::make_unique<hub::v1::ClientEvent>(*event));
+  }
+  recipients.back()->Offer(std::move(event));
+  return true;
 }
 
-bool SubscriptionHub::OfferToGroup(Group& group, const std::string& nsp, const std::string& name,
-                                   const std::shared_ptr<const hub::v1::ClientEvent>& event) {
-  const std::vector<Subscriber*> members = group.members;
+Subscriber* SubscriptionHub::PickFromGroup(Group& group, const std::string& nsp, const std::string& name) {
+  const std::vector<Subscriber*>& members = group.members;
   auto picked = PickGroupMember(
       members.size(), group.next, [&](size_t i) { return members[i]->Matches(nsp, name); },
       [&](size_t i) { return members[i]->HasRoom(); });
-  if (!picked) return false;
+  if (!picked) return nullptr;
   group.next = *picked + 1;
-  members[*picked]->Offer(event);
-  return true;
+  return members[*picked];
 }
 
 grpc::ServerWriteReactor<hub::v1::ClientEvent>* SubscriptionHub::Subscribe(

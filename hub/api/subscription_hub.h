@@ -1,6 +1,8 @@
 // Subscribe streams: every client event is turned into one ClientEvent
 // message and offered to each matching subscriber without a group, and to one
-// matching member of each consumer group. Each subscriber has a bounded
+// matching member of each consumer group. Each recipient gets a message of
+// its own (it carries that stream's `sequence`); the last one takes the
+// message itself, so the usual single recipient costs no copy. Each subscriber has a bounded
 // queue: a full queue drops the event (counted, and visible to the backend
 // as a gap in `sequence`); it never blocks a shard or grows without bound.
 #pragma once
@@ -39,7 +41,7 @@ class Subscriber : public grpc::ServerWriteReactor<hub::v1::ClientEvent> {
   size_t QueueDepth();
   // Queues the event, or drops it when the queue is full. Either way it uses
   // up one sequence number.
-  void Offer(const std::shared_ptr<const hub::v1::ClientEvent>& event);
+  void Offer(std::unique_ptr<hub::v1::ClientEvent> event);
   // Ends the stream with OK once what is queued has been written.
   void EndStream();
   // Ends the stream now with `status` (nothing may be in flight).
@@ -64,8 +66,8 @@ class Subscriber : public grpc::ServerWriteReactor<hub::v1::ClientEvent> {
   // Recursive: gRPC may run a reaction inline from StartWrite.
   std::recursive_mutex mu_;
   uint64_t next_sequence_ = 1;
-  std::deque<std::pair<uint64_t, std::shared_ptr<const hub::v1::ClientEvent>>> queue_;
-  hub::v1::ClientEvent writing_event_;
+  std::deque<std::unique_ptr<hub::v1::ClientEvent>> queue_;  // sequence set
+  std::unique_ptr<hub::v1::ClientEvent> writing_event_;      // until OnWriteDone
   bool writing_ = false;
   bool ending_ = false;
   bool finished_ = false;
@@ -121,14 +123,14 @@ class SubscriptionHub : public core::ClientEventSink {
   };
   void Remove(Subscriber* subscriber);
   void MembershipChanged();
-  // Offers the event to one member of the group; false when none matches.
-  bool OfferToGroup(Group& group, const std::string& nsp, const std::string& name,
-                    const std::shared_ptr<const hub::v1::ClientEvent>& event);
+  // The member of the group that gets the event, or null when none matches.
+  Subscriber* PickFromGroup(Group& group, const std::string& nsp, const std::string& name);
 
   const size_t queue_capacity_;
   metrics::ApiMetrics& metrics_;
-  // Recursive, and lists are iterated over copies: gRPC may run OnDone (which
-  // calls Remove) on this thread from inside Finish or StartWrite.
+  // Recursive, and offers go to a list of recipients gathered first: gRPC
+  // may run OnDone (which calls Remove) on this thread from inside Finish or
+  // StartWrite.
   std::recursive_mutex mu_;
   std::condition_variable_any empty_;
   std::vector<Subscriber*> ungrouped_;

@@ -180,6 +180,12 @@ describe('hub.v1.Hub RPCs', { timeout: 180_000 }, () => {
       assert.ok(jobs(w1).length > 0 && jobs(w2).length > 0, `both workers got jobs: ${jobs(w1).length}/${jobs(w2).length}`);
       assert.deepEqual(jobs(audit), [...Array(N).keys()], 'another group gets every job');
       assert.deepEqual(jobs(loner), [...Array(N).keys()], 'a subscriber without group gets every job');
+      // Every stream numbers its own events 1, 2, 3, ... whichever streams
+      // shared them.
+      for (const [who, sub] of Object.entries({ w1, w2, audit, loner })) {
+        const seqs = sub.events.map((e) => Number(e.sequence));
+        assert.deepEqual(seqs, seqs.map((_, i) => i + 1), `${who}: sequences`);
+      }
 
       // One ack-wanting event: exactly one worker receives it.
       const answer = new Promise((resolve) => c.emit('job-ack', 'please', (...args) => resolve(args)));

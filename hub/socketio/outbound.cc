@@ -106,7 +106,9 @@ absl::StatusOr<EncodedPacket> EncodeServerAck(std::string_view nsp, uint64_t ack
   packet.nsp = *std::move(normalized);
   packet.id = ack_id;
   packet.attachments = static_cast<uint32_t>(attachments.size());
-  packet.data = "[";
+  // push_back, not `= "["`: GCC 12 warns about the literal assignment here
+  // (-Wrestrict, a known false positive).
+  packet.data.push_back('[');
   for (size_t i = 0; i < args.size(); ++i) {
     if (i > 0) packet.data.push_back(',');
     packet.data += args[i];

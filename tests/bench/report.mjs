@@ -92,6 +92,12 @@ const burst9k = (lines) => floorIn(lines, 9000, 1, "burst");
 const burst1k6 = (lines) => floorIn(lines, 1000, 6, "burst");
 const burst1k = (lines) => floorIn(lines, 1000, 1, "burst");
 
+// A field of the one-frame floors of the hub's `tag` ramp: those measured
+// before each step where run.sh did (their median), else the one next to it.
+const hubFloorFieldIn = (lines, tag, field) => {
+  const byStep = valueIn(lines, "sendfloor", { when: "step", scenario: tag, server: "hub" }, field);
+  return Number.isFinite(byStep) ? byStep : valueIn(lines, "sendfloor", { when: "next_to", scenario: tag, server: "hub" }, field);
+};
 const rows = [];
 // A row comparing one figure of one scenario; `target` explains the goal.
 // `floor(lines)` gives a run's floor in the field's unit.
@@ -144,6 +150,10 @@ row("  same, against the 1k floor with 15 ms idle between passes", "step", { sce
   { floor: burst1k, target: "context" });
 row("  of which in the server's user space (utime)", "step", { scenario: "bcast1k", rate: 50000 }, "srv_user_ns_per_msg",
   { target: "context" });
+row("  TCP segments per delivery (frame + ACKs + window updates)", "step", { scenario: "bcast1k", rate: 50000 },
+  "segs_per_msg", { digits: 2, floor: (lines) => hubFloorFieldIn(lines, "bcast1k", "segs_per_frame"), target: "context" });
+row("  share of frames on the client kernel's fast path", "step", { scenario: "bcast1k", rate: 50000 },
+  "fastpath_per_msg", { digits: 2, target: "context" });
 row("broadcast 1k @50k/s: p99 µs", "step", { scenario: "bcast1k", rate: 50000 }, "p99_us");
 row("broadcast 10k @50k/s: p99 µs", "step", { scenario: "bcast10k", rate: 50000 }, "p99_us", { target: "≤ 1/3 of ref" });
 row("broadcast 10k @50k/s (1 frame/send): server CPU ns/delivery", "step", { scenario: "bcast10k", rate: 50000 }, "srv_cpu_ns_per_msg",
@@ -154,8 +164,16 @@ row("  same, against the 9k floor with 130 ms idle between passes", "step", { sc
   { floor: burst9k, target: "context" });
 row("  of which in the server's user space (utime)", "step", { scenario: "bcast10k", rate: 50000 }, "srv_user_ns_per_msg",
   { target: "context" });
+row("  TCP segments per delivery (frame + ACKs + window updates)", "step", { scenario: "bcast10k", rate: 50000 },
+  "segs_per_msg", { digits: 2, floor: (lines) => hubFloorFieldIn(lines, "bcast10k", "segs_per_frame"), target: "context" });
+row("  share of frames on the client kernel's fast path", "step", { scenario: "bcast10k", rate: 50000 },
+  "fastpath_per_msg", { digits: 2, target: "context" });
 row("broadcast 10k @1 bcast/s: last client µs (max)", "step", { scenario: "bcast10k", rate: 10000 }, "max_us",
   { floor: (lines) => 10000 * floor9k(lines) / 1e3, target: "≤ 1.25 × (10k × floor)" });
+row("  TCP segments per delivery (frame + ACKs + window updates)", "step", { scenario: "bcast10k", rate: 10000 },
+  "segs_per_msg", { digits: 2, floor: (lines) => hubFloorFieldIn(lines, "bcast10k", "segs_per_frame"), target: "context" });
+row("  share of frames on the client kernel's fast path", "step", { scenario: "bcast10k", rate: 10000 },
+  "fastpath_per_msg", { digits: 2, target: "context" });
 row("coalesce 1k @400 bcast/s: server CPU ns/delivery", "step", { scenario: "coalesce1k" }, "srv_cpu_ns_per_msg",
   { floor: floor1k4, target: "≤ 1.25× 4-frame floor, ≤ 0.2× ref" });
 row("  same, against the 6-frame floor with 10 ms idle between passes", "step", { scenario: "coalesce1k" }, "srv_cpu_ns_per_msg",
@@ -256,6 +274,15 @@ const burst = (f) => fmt(median(runs.map(f)));
 out.push(`  9000 sockets × 1 frame/send, 130 ms idle after each pass: ${burst(burst9k)}`);
 out.push(`  1000 sockets × 1 frame/send, 15 ms idle after each pass: ${burst(burst1k)}`);
 out.push(`  1000 sockets × 6 frames/send, 10 ms idle after each pass: ${burst(burst1k6)}`);
+// What the kernel sent per frame in each shape (runs from session 9 on).
+const segs = (when, sockets, fps, field) => fmt(pick("sendfloor", { when, sockets, frames_per_send: fps }, field), 2);
+if (segs("before", 1000, 1, "segs_per_frame") !== "–") {
+  out.push("TCP segments per frame (frame + ACKs + window updates) / data segments on the receiver's fast path:");
+  for (const [label, sockets, fps, when] of [["1000 × 1, tight loop", 1000, 1, "before"], ["1000 × 1, 15 ms idle", 1000, 1, "burst"],
+    ["9000 × 1, tight loop", 9000, 1, "before"], ["9000 × 1, 130 ms idle", 9000, 1, "burst"]]) {
+    out.push(`  ${label}: ${segs(when, sockets, fps, "segs_per_frame")} / ${segs(when, sockets, fps, "fastpath_per_frame")}`);
+  }
+}
 out.push("Ratios are medians of each run's own ratio. A scenario's hub/floor uses the floor measured");
 out.push("just before it on the hub (runs without one: the mean of before and after); the @50k/s cost");
 out.push("rows pair each step with a floor measured just before that step, where the run has them.");

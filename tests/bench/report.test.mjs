@@ -84,6 +84,21 @@ describe('report.mjs', () => {
     assert.equal(tableRow(output, '  same, against the floor measured before the ramp only').hubFloor, '1.67×');
   });
 
+  it('sets the TCP segments per delivery against those of the floors before the steps', () => {
+    // Step floors sent 1.60, 1.70, 1.80 segments per frame (median 1.70);
+    // the hub's steps 2.00, 2.04, 2.00 (median 2.00): 1.18×.
+    const file = run('segs', { floor1k: 3000, hub1k: [], ref1k: 10000, floor9k: 5000, hubLastUs: 1 });
+    const steps = [[1.6, 2.0], [1.7, 2.04], [1.8, 2.0]].map(([floor, segs]) =>
+      `sendfloor when=step scenario=bcast1k server=hub sockets=1000 frames_per_send=1 ns_per_frame=4000 segs_per_frame=${floor}\n` +
+      `step server=hub scenario=bcast1k rate=50000 srv_cpu_ns_per_msg=5000 segs_per_msg=${segs} fastpath_per_msg=0\n` +
+      `step server=ref scenario=bcast1k rate=50000 srv_cpu_ns_per_msg=10000 segs_per_msg=2 fastpath_per_msg=0\n`);
+    fs.appendFileSync(file, steps.join(''));
+    const row = tableRow(report(file), '  TCP segments per delivery (frame + ACKs + window updates)');
+    assert.equal(row.hub, '2.00');
+    assert.equal(row.hubRef, '1.00×');
+    assert.equal(row.hubFloor, '1.18×');
+  });
+
   it('takes the median of a rate repeated within one run', () => {
     const file = run('steps', { floor1k: 4000, hub1k: [6000, 4400, 5000], ref1k: 10000, floor9k: 5000, hubLastUs: 1 });
     const row = tableRow(report(file), COST_1K);

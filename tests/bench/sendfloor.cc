@@ -5,9 +5,11 @@
 //   sendfloor --sockets 1000 --frames_per_send 4 --frame_bytes 130 --seconds 2 [--idle_us 10000]
 //             [--idle_spin 1] [--io_uring 1]
 //
-// Prints one line: "sendfloor sockets=... ns_per_frame=... ns_per_send=...".
-// On loopback the receiving TCP stack runs in the sender's context (softirq on
-// the sending core), so the figure includes it, as it does for the server.
+// Prints one line: "sendfloor sockets=... ns_per_frame=... ns_per_send=...
+// segs_per_frame=... fastpath_per_frame=...". On loopback the receiving TCP
+// stack runs in the sender's context (softirq on the sending core), so the
+// figure includes it, as it does for the server; so do the receiver's ACKs,
+// whose number per frame depends on the traffic's shape (tcp_counters.h).
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -31,6 +33,8 @@
 #ifdef HUB_HAVE_LIBURING
 #include <liburing.h>
 #endif
+
+#include "tcp_counters.h"
 
 namespace {
 
@@ -249,6 +253,7 @@ int main(int argc, char** argv) {
   const auto deadline = start + std::chrono::duration<double>(o.seconds);
   int64_t cpu_ns = 0;  // over the passes, or over everything without idle_spin
   const int64_t cpu_start = ThreadCpuNs();
+  const bench::TcpCounters tcp_start = bench::ReadTcpCounters();
   while (std::chrono::steady_clock::now() < deadline) {
     const int64_t pass_start = o.idle_spin ? ThreadCpuNs() : 0;
 #ifdef HUB_HAVE_LIBURING
@@ -270,6 +275,7 @@ int main(int argc, char** argv) {
     }
   }
   if (!o.idle_spin) cpu_ns = ThreadCpuNs() - cpu_start;
+  const bench::TcpCounters tcp_end = bench::ReadTcpCounters();
   const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   stop = true;
   receiver.join();
@@ -279,11 +285,14 @@ int main(int argc, char** argv) {
       "sendfloor sockets=%d frames_per_send=%d frame_bytes=%d read_interval_us=%d idle_us=%d idle_spin=%d io_uring=%d "
       "frames=%lld "
       "would_block=%lld "
-      "frames_per_s=%.0f cpu_util=%.2f ns_per_frame=%.0f ns_per_send=%.0f\n",
+      "frames_per_s=%.0f cpu_util=%.2f ns_per_frame=%.0f ns_per_send=%.0f segs_per_frame=%.2f "
+      "fastpath_per_frame=%.2f\n",
       o.sockets, o.frames_per_send, o.frame_bytes, o.read_interval_us, o.idle_us, o.idle_spin ? 1 : 0,
       o.io_uring ? 1 : 0,
       static_cast<long long>(frames),
       static_cast<long long>(would_block), frames / wall, cpu_ns / 1e9 / wall,
-      frames ? double(cpu_ns) / frames : 0.0, sends ? double(cpu_ns) / sends : 0.0);
+      frames ? double(cpu_ns) / frames : 0.0, sends ? double(cpu_ns) / sends : 0.0,
+      frames ? double(tcp_end.out_segs - tcp_start.out_segs) / frames : 0.0,
+      frames ? double(tcp_end.hp_hits - tcp_start.hp_hits) / frames : 0.0);
   return 0;
 }

@@ -40,6 +40,7 @@ CpuMark MarkCpu(const std::vector<int>& server_pids) {
   for (int pid : server_pids) mark.server.push_back(ReadProc(pid));
   mark.self_ns = SelfCpuNs(RUSAGE_SELF);
   mark.thread_ns = SelfCpuNs(RUSAGE_THREAD);
+  mark.tcp = ReadTcpCounters();
   return mark;
 }
 
@@ -54,6 +55,9 @@ void AddCpuSince(const CpuMark& mark, const std::vector<int>& server_pids, Windo
   }
   w.loadgen_cpu_s = double(SelfCpuNs(RUSAGE_SELF) - mark.self_ns) / 1e9;
   w.receive_cpu_s = double(SelfCpuNs(RUSAGE_THREAD) - mark.thread_ns) / 1e9;
+  const TcpCounters tcp = ReadTcpCounters();
+  w.tcp_segs = tcp.out_segs - mark.tcp.out_segs;
+  w.tcp_hp_hits = tcp.hp_hits - mark.tcp.hp_hits;
 }
 
 void SetLatency(const Histogram& h, Window& w) {
@@ -125,7 +129,7 @@ std::string Describe(const Window& w) {
       "p50_us=%.0f p99_us=%.0f p999_us=%.0f max_us=%.0f window_s=%.2f "
       "srv_cpu_ns_per_msg=%.0f srv_util=%.2f lg_cpu_ns_per_msg=%.0f lg_util=%.2f "
       "lg_recv_ns_per_msg=%.0f msgs_per_read=%.1f srv_rss_mb=%.1f srv2_cpu_ns_per_msg=%.0f "
-      "srv_user_ns_per_msg=%.0f",
+      "srv_user_ns_per_msg=%.0f segs_per_msg=%.2f fastpath_per_msg=%.2f",
       w.delivered_per_s(), (unsigned long long)w.expected, (unsigned long long)w.received,
       (long long)w.lost, (unsigned long long)w.duplicates, (unsigned long long)w.closed,
       w.p50_ns / 1e3, w.p99_ns / 1e3, w.p999_ns / 1e3, w.max_ns / 1e3, w.seconds,
@@ -133,7 +137,9 @@ std::string Describe(const Window& w) {
       w.received ? w.receive_cpu_s * 1e9 / double(w.received) : 0.0,
       w.reads ? double(w.received) / double(w.reads) : 0.0, w.server_rss_kb / 1024.0,
       w.received ? w.server2_cpu_s * 1e9 / double(w.received) : 0.0,
-      w.received ? w.server_user_s * 1e9 / double(w.received) : 0.0);
+      w.received ? w.server_user_s * 1e9 / double(w.received) : 0.0,
+      w.received ? double(w.tcp_segs) / double(w.received) : 0.0,
+      w.received ? double(w.tcp_hp_hits) / double(w.received) : 0.0);
   return line;
 }
 

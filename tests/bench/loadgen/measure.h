@@ -11,6 +11,7 @@
 #include "client_pool.h"
 #include "options.h"
 #include "proc_stats.h"
+#include "tcp_counters.h"
 #include "trigger.h"
 
 namespace bench {
@@ -31,6 +32,8 @@ struct Window {
   double loadgen_cpu_s = 0;    // whole process (receive loop + trigger)
   double receive_cpu_s = 0;    // the receive loop alone
   uint64_t reads = 0;
+  uint64_t tcp_segs = 0;     // TCP segments the machine sent (tcp_counters.h)
+  uint64_t tcp_hp_hits = 0;  // data segments on a receiver's fast path
   int64_t server_rss_kb = 0;
 
   double delivered_per_s() const { return seconds > 0 ? double(received) / seconds : 0; }
@@ -46,9 +49,10 @@ struct CpuMark {
   std::vector<ProcSample> server;
   int64_t self_ns = 0;
   int64_t thread_ns = 0;
+  TcpCounters tcp;
 };
 CpuMark MarkCpu(const std::vector<int>& server_pids);
-// Fills the window's CPU and RSS fields with what was spent since `mark`.
+// Fills the window's CPU, RSS and TCP fields with what was spent since `mark`.
 void AddCpuSince(const CpuMark& mark, const std::vector<int>& server_pids, Window& w);
 // Fills the window's latency fields from `h`.
 void SetLatency(const Histogram& h, Window& w);

@@ -142,6 +142,9 @@ floor() {
       set -- $args
       measure_floor "when=burst" "$1" "$2" --idle_us "$3"
     done
+    # And the last-client scenario's: one pass a second (four passes, three
+    # of them after a full second of idle).
+    measure_floor "when=burst_1s" 9000 1 --idle_us 1000000 --seconds 4
   fi
 }
 

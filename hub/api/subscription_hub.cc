@@ -195,7 +195,7 @@ bool SubscriptionHub::PublishSelected(core::ClientEventRecord record, const Grou
   auto event = ToProto(std::move(record));
   std::lock_guard lock(mu_);
   absl::InlinedVector<Subscriber*, 4> recipients;
-  {
+  {  // nsp and name point into the event, which moves to the last recipient
     const std::string& nsp = event->namespace_();
     const std::string& name = EventNameOf(*event);
     for (Subscriber* subscriber : ungrouped_) {

@@ -2,9 +2,10 @@
 // message and offered to each matching subscriber without a group, and to one
 // matching member of each consumer group. Each recipient gets a message of
 // its own (it carries that stream's `sequence`); the last one takes the
-// message itself, so the usual single recipient costs no copy. Each subscriber has a bounded
-// queue: a full queue drops the event (counted, and visible to the backend
-// as a gap in `sequence`); it never blocks a shard or grows without bound.
+// message itself, so the usual single recipient costs no copy. Each
+// subscriber has a bounded queue: a full queue drops the event (counted, and
+// visible to the backend as a gap in `sequence`); it never blocks a shard or
+// grows without bound.
 #pragma once
 
 #include <condition_variable>

@@ -208,7 +208,7 @@ class Scanner {
         if (decoded) decoded->push_back(simple);
         continue;
       }
-      uint32_t unit;
+      uint32_t unit = 0;  // set by ScanHex4 (GCC 12 cannot see it through the Status)
       if (absl::Status s = ScanHex4(unit); !s.ok()) return s;
       if (decoded == nullptr) continue;  // grammar only, see header
       uint32_t cp = unit;
@@ -220,7 +220,7 @@ class Scanner {
           return Error("unpaired high surrogate escape");
         }
         pos_ += 2;
-        uint32_t low;
+        uint32_t low = 0;
         if (absl::Status s = ScanHex4(low); !s.ok()) return s;
         if (low < 0xDC00 || low > 0xDFFF) {
           return Error("unpaired high surrogate escape");

@@ -63,7 +63,9 @@ TEST(RedisUrlTest, RefusalsNameTheProblemButNotThePassword) {
                           "redis://alice@h", "redis://alice:@h"}) {
     auto a = ParseRedisUrl(bad);
     EXPECT_FALSE(a.ok()) << bad;
-    if (!a.ok()) EXPECT_EQ(a.status().code(), absl::StatusCode::kInvalidArgument) << bad;
+    if (!a.ok()) {
+      EXPECT_EQ(a.status().code(), absl::StatusCode::kInvalidArgument) << bad;
+    }
   }
   for (const char* bad : {"redis://:topsecret%zz@h", "redis://:topsecret%4@h", "rediss://:topsecret@h:6380"}) {
     auto a = ParseRedisUrl(bad);

@@ -30,7 +30,9 @@ TEST(AckTableTest, CompletesWhenEverySocketSettles) {
                                                                   {"b", AckOutcome::kDisconnected},
                                                                   {"c", AckOutcome::kTimeout}}));
   for (const auto& r : result) {
-    if (r.socket_id == "a") EXPECT_EQ(r.args, (std::vector<std::string>{"1", "\"x\""}));
+    if (r.socket_id == "a") {
+      EXPECT_EQ(r.args, (std::vector<std::string>{"1", "\"x\""}));
+    }
   }
   EXPECT_EQ(table.pending_requests(), 0u);
 }

@@ -188,6 +188,10 @@ rows.push(["rooms 1000×10: which side saturated", text("result", { scenario: "r
   text("result", { scenario: "rooms", server: "ref" }, "bottleneck"), "", "", ""]);
 row("rooms 1000×10: server CPU ns/delivery at max", "result", { scenario: "rooms" }, "srv_cpu_ns_at_max", { floor: floor9k });
 row("rooms 1000×10: p99 µs at half of max", "result", { scenario: "rooms" }, "half_p99_us");
+// The row above compares each server at half of its own max; these compare
+// both at the same rate.
+row("rooms 1000×10 @50k/s: p99 µs", "step", { scenario: "rooms", rate: 50000 }, "p99_us");
+row("rooms 1000×10 @50k/s: server CPU ns/delivery", "step", { scenario: "rooms", rate: 50000 }, "srv_cpu_ns_per_msg");
 row("EmitTo unary: calls/s", "result", { scenario: "emitto" }, "calls_per_s", { target: "≥ 30k/s" });
 row("EmitTo unary: server CPU ns/call", "result", { scenario: "emitto" }, "srv_cpu_ns_per_msg");
 row("EmitTo unary: server util (cores)", "result", { scenario: "emitto" }, "srv_util", { digits: 2 });

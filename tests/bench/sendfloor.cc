@@ -8,8 +8,8 @@
 // Prints one line: "sendfloor sockets=... ns_per_frame=... ns_per_send=...
 // segs_per_frame=... fastpath_per_frame=...". On loopback the receiving TCP
 // stack runs in the sender's context (softirq on the sending core), so the
-// figure includes it, as it does for the server; so do the receiver's ACKs,
-// whose number per frame depends on the traffic's shape (tcp_counters.h).
+// figure includes it, as it does for the server; which receive path that is
+// depends on the traffic's shape (tcp_counters.h).
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/in.h>

@@ -1,11 +1,12 @@
 // The machine's TCP counters from /proc/net/snmp and /proc/net/netstat, read
 // around a measured window by sendfloor and the load generator.
 //
-// Over loopback a delivery costs the sending core the frame and whatever the
-// receiving kernel answers with (ACKs, window updates), and the receiver
-// takes its fast path ("header prediction") only for some traffic shapes.
-// Both differ between a tight send loop and bursts after idle spells, so
-// every floor and every ramp step reports them next to its CPU figure.
+// Over loopback the sending core runs the receiver's side of every frame,
+// and how much that costs depends on the traffic's shape: how often the
+// receiving kernel answers (ACKs, window updates) and whether it takes its
+// fast path ("header prediction") or the slow one. Both differ between a
+// tight send loop and bursts after idle spells, so every floor and every
+// ramp step reports them next to its CPU figure.
 // The counters are the whole network namespace's: they assume nothing else
 // talks TCP on the machine during a run.
 #pragma once

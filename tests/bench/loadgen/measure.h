@@ -43,8 +43,8 @@ struct Window {
   double loadgen_ns_per_msg() const { return received ? loadgen_cpu_s * 1e9 / double(received) : 0; }
 };
 
-// The CPU counters a window starts from: the server's processes (by
-// /proc) and this process and thread (getrusage).
+// The counters a window starts from: the server's processes (by /proc),
+// this process and thread (getrusage), and the machine's TCP counters.
 struct CpuMark {
   std::vector<ProcSample> server;
   int64_t self_ns = 0;

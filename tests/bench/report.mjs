@@ -114,6 +114,14 @@ function row(label, kind, where, field, { scale = 1, digits = 0, floor, stepFloo
   rows.push([label, fmt(median(runs.map(hubIn)), digits), fmt(median(runs.map(refIn)), digits),
     times(medianRatio(hubIn, refIn)), floor ? times(median(runs.map(floorRatioIn))) : "", target]);
 }
+// The TCP rows under a step's cost: segments per delivery against the
+// floors before the steps (tcp_counters.h), and the fast-path share.
+function tcpRows(tag, rate) {
+  row("  TCP segments per delivery (frame + ACKs + window updates)", "step", { scenario: tag, rate }, "segs_per_msg",
+    { digits: 2, floor: (lines) => hubFloorFieldIn(lines, tag, "segs_per_frame"), target: "context" });
+  row("  share of frames on the client kernel's fast path", "step", { scenario: tag, rate }, "fastpath_per_msg",
+    { digits: 2, target: "context" });
+}
 
 row("connect storm 10k: seconds", "result", { scenario: "connect10k" }, "connect_s", { digits: 2, target: "< 1 s" });
 row("connect storm 10k: connects/s", "result", { scenario: "connect10k" }, "connects_per_s");
@@ -151,10 +159,7 @@ row("  same, against the 1k floor with 15 ms idle between passes", "step", { sce
   { floor: burst1k, target: "context" });
 row("  of which in the server's user space (utime)", "step", { scenario: "bcast1k", rate: 50000 }, "srv_user_ns_per_msg",
   { target: "context" });
-row("  TCP segments per delivery (frame + ACKs + window updates)", "step", { scenario: "bcast1k", rate: 50000 },
-  "segs_per_msg", { digits: 2, floor: (lines) => hubFloorFieldIn(lines, "bcast1k", "segs_per_frame"), target: "context" });
-row("  share of frames on the client kernel's fast path", "step", { scenario: "bcast1k", rate: 50000 },
-  "fastpath_per_msg", { digits: 2, target: "context" });
+tcpRows("bcast1k", 50000);
 row("broadcast 1k @50k/s: p99 µs", "step", { scenario: "bcast1k", rate: 50000 }, "p99_us");
 row("broadcast 10k @50k/s: p99 µs", "step", { scenario: "bcast10k", rate: 50000 }, "p99_us", { target: "≤ 1/3 of ref" });
 row("broadcast 10k @50k/s (1 frame/send): server CPU ns/delivery", "step", { scenario: "bcast10k", rate: 50000 }, "srv_cpu_ns_per_msg",
@@ -165,18 +170,12 @@ row("  same, against the 9k floor with 130 ms idle between passes", "step", { sc
   { floor: burst9k, target: "context" });
 row("  of which in the server's user space (utime)", "step", { scenario: "bcast10k", rate: 50000 }, "srv_user_ns_per_msg",
   { target: "context" });
-row("  TCP segments per delivery (frame + ACKs + window updates)", "step", { scenario: "bcast10k", rate: 50000 },
-  "segs_per_msg", { digits: 2, floor: (lines) => hubFloorFieldIn(lines, "bcast10k", "segs_per_frame"), target: "context" });
-row("  share of frames on the client kernel's fast path", "step", { scenario: "bcast10k", rate: 50000 },
-  "fastpath_per_msg", { digits: 2, target: "context" });
+tcpRows("bcast10k", 50000);
 row("broadcast 10k @1 bcast/s: last client µs (max)", "step", { scenario: "bcast10k", rate: 10000 }, "max_us",
   { floor: (lines) => 10000 * floor9k(lines) / 1e3, target: "≤ 1.25 × (10k × floor)" });
 row("  same, against 10k × the 9k floor with 1 s idle between passes", "step", { scenario: "bcast10k", rate: 10000 }, "max_us",
   { floor: (lines) => 10000 * burst9k1s(lines) / 1e3, target: "context" });
-row("  TCP segments per delivery (frame + ACKs + window updates)", "step", { scenario: "bcast10k", rate: 10000 },
-  "segs_per_msg", { digits: 2, floor: (lines) => hubFloorFieldIn(lines, "bcast10k", "segs_per_frame"), target: "context" });
-row("  share of frames on the client kernel's fast path", "step", { scenario: "bcast10k", rate: 10000 },
-  "fastpath_per_msg", { digits: 2, target: "context" });
+tcpRows("bcast10k", 10000);
 row("coalesce 1k @400 bcast/s: server CPU ns/delivery", "step", { scenario: "coalesce1k" }, "srv_cpu_ns_per_msg",
   { floor: floor1k4, target: "≤ 1.25× 4-frame floor, ≤ 0.2× ref" });
 row("  same, against the 6-frame floor with 10 ms idle between passes", "step", { scenario: "coalesce1k" }, "srv_cpu_ns_per_msg",

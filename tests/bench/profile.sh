@@ -10,6 +10,8 @@
 #   tests/bench/profile.sh rooms --scenario rooms --clients 10000 --rooms 1000 --rates 50000 --step_s 3
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+# shellcheck source=tests/bench/server_ports.sh
+source "$ROOT/tests/bench/server_ports.sh"
 BUILD=${HUB_BENCH_BUILD:-$(dirname "$ROOT")/build-bench}
 NAME=$1
 shift
@@ -20,17 +22,13 @@ OUT=${HUB_BENCH_OUT:-$BUILD/bench-results/profile-$NAME}
 mkdir -p "$OUT"
 ulimit -n "$(ulimit -Hn)"
 
-taskset -c 0 "$BUILD/hub/hub" --bind 127.0.0.1 --sio_port 0 --grpc_port 0 --admin_port 0 --shards 1 \
-  --max_connections 200000 --max_outbound_frames 100000 "${HUB_FLAGS[@]}" 2>"$OUT/hub.log" &
-HUB_PID=$!
-trap 'kill $HUB_PID 2>/dev/null || true' EXIT
-for _ in $(seq 100); do grep -q event=ready "$OUT/hub.log" && break; sleep 0.05; done
-SIO=$(sed -n 's/.*service=socketio.* port=\([0-9]*\).*/\1/p' "$OUT/hub.log")
-GRPC=$(sed -n 's/.*service=grpc.* port=\([0-9]*\).*/\1/p' "$OUT/hub.log")
+bench_tools "$BUILD"
+trap stop_all EXIT
+start_hub hub 0 --max_outbound_frames 100000 "${HUB_FLAGS[@]}"
 
 # Sampled from the moment every client is connected, so the connect phase
 # (handshakes) does not mix into the scenario's profile.
-taskset -c 1 "$BUILD/tests/bench/loadgen" --server hub --tag "$NAME" --port "$SIO" --grpc "127.0.0.1:$GRPC" \
+taskset -c 1 "$LOADGEN" --server hub --tag "$NAME" --port "$SIO_PORT" --grpc "127.0.0.1:$GRPC_PORT" \
   --pid "$HUB_PID" "$@" >"$OUT/results.txt" 2>"$OUT/loadgen.log" &
 LOADGEN_PID=$!
 for _ in $(seq 1200); do grep -q "clients ready" "$OUT/loadgen.log" && break; sleep 0.05; done

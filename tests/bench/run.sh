@@ -52,8 +52,7 @@ fi
 echo "== build ($BUILD)" >&2
 cmake -S "$ROOT" -B "$BUILD" -G Ninja -DHUB_BENCH=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo >"$OUT/cmake.log"
 cmake --build "$BUILD" --target hub sendfloor loadgen hot_paths_bench >>"$OUT/cmake.log"
-HUB=$BUILD/hub/hub
-LOADGEN=$BUILD/tests/bench/loadgen
+bench_tools "$BUILD"
 SENDFLOOR=$BUILD/tests/bench/sendfloor
 
 {

@@ -1,8 +1,8 @@
 # shellcheck shell=bash
-# Sourced by run.sh, cluster.sh and hold.sh: waits for a server that logs the
-# hub's lifecycle lines (the hub, or reference_server.mjs, which prints the
-# same) and reads the ports it bound; starts hub replicas and a throwaway
-# redis-server, and stops whatever was started (PIDS).
+# Sourced by run.sh, cluster.sh, hold.sh and profile.sh: waits for a server
+# that logs the hub's lifecycle lines (the hub, or reference_server.mjs, which
+# prints the same) and reads the ports it bound; starts hub replicas and a
+# throwaway redis-server, and stops whatever was started (PIDS).
 # wait_for_ports LOG LABEL: sets SIO_PORT and GRPC_PORT, or exits 1 showing LOG;
 # also ADMIN_PORT, empty for a server without one (the reference).
 wait_for_ports() {

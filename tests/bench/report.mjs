@@ -115,12 +115,15 @@ function row(label, kind, where, field, { scale = 1, digits = 0, floor, stepFloo
     times(medianRatio(hubIn, refIn)), floor ? times(median(runs.map(floorRatioIn))) : "", target]);
 }
 // The TCP rows under a step's cost: segments per delivery against the
-// floors before the steps (tcp_counters.h), and the fast-path share.
+// floors before the steps (tcp_counters.h), the fast-path share, and how
+// many frames each client read found, against the floor's receiver.
 function tcpRows(tag, rate) {
   row("  TCP segments per delivery (frame + ACKs + window updates)", "step", { scenario: tag, rate }, "segs_per_msg",
     { digits: 2, floor: (lines) => hubFloorFieldIn(lines, tag, "segs_per_frame"), target: "context" });
   row("  share of frames on the client kernel's fast path", "step", { scenario: tag, rate }, "fastpath_per_msg",
     { digits: 2, target: "context" });
+  row("  frames per client read", "step", { scenario: tag, rate }, "msgs_per_read",
+    { digits: 2, floor: (lines) => hubFloorFieldIn(lines, tag, "frames_per_read"), target: "context" });
 }
 
 row("connect storm 10k: seconds", "result", { scenario: "connect10k" }, "connect_s", { digits: 2, target: "< 1 s" });
@@ -284,11 +287,13 @@ out.push(`  9000 sockets × 1 frame/send, 1 s idle after each pass: ${burst(burs
 // What the kernel sent per frame in each shape (runs from session 9 on).
 const segs = (when, sockets, fps, field) => fmt(pick("sendfloor", { when, sockets, frames_per_send: fps }, field), 2);
 if (segs("before", 1000, 1, "segs_per_frame") !== "–") {
-  out.push("TCP segments per frame (frame + ACKs + window updates) / data segments on the receiver's fast path:");
+  out.push("TCP segments per frame (frame + ACKs + window updates) / data segments on the receiver's fast path");
+  out.push("/ frames per read of the floor's receiver:");
   for (const [label, sockets, fps, when] of [["1000 × 1, tight loop", 1000, 1, "before"], ["1000 × 1, 15 ms idle", 1000, 1, "burst"],
     ["9000 × 1, tight loop", 9000, 1, "before"], ["9000 × 1, 130 ms idle", 9000, 1, "burst"],
     ["9000 × 1, 1 s idle", 9000, 1, "burst_1s"]]) {
-    out.push(`  ${label}: ${segs(when, sockets, fps, "segs_per_frame")} / ${segs(when, sockets, fps, "fastpath_per_frame")}`);
+    const fields = ["segs_per_frame", "fastpath_per_frame", "frames_per_read"];
+    out.push(`  ${label}: ${fields.map((field) => segs(when, sockets, fps, field)).join(" / ")}`);
   }
 }
 out.push("Ratios are medians of each run's own ratio. A scenario's hub/floor uses the floor measured");

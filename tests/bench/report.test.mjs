@@ -99,6 +99,21 @@ describe('report.mjs', () => {
     assert.equal(row.hubFloor, '1.18×');
   });
 
+  it('sets the frames per client read against those of the floors before the steps', () => {
+    // Step floors read 1.50, 1.60, 1.70 frames per read (median 1.60); the
+    // hub's clients 1.00 each time: 0.63×.
+    const file = run('reads', { floor1k: 3000, hub1k: [], ref1k: 10000, floor9k: 5000, hubLastUs: 1 });
+    const steps = [1.5, 1.6, 1.7].map((floor) =>
+      `sendfloor when=step scenario=bcast1k server=hub sockets=1000 frames_per_send=1 ns_per_frame=4000 frames_per_read=${floor}\n` +
+      'step server=hub scenario=bcast1k rate=50000 srv_cpu_ns_per_msg=5000 msgs_per_read=1.00\n' +
+      'step server=ref scenario=bcast1k rate=50000 srv_cpu_ns_per_msg=10000 msgs_per_read=1.00\n');
+    fs.appendFileSync(file, steps.join(''));
+    const row = tableRow(report(file), '  frames per client read');
+    assert.equal(row.hub, '1.00');
+    assert.equal(row.hubRef, '1.00×');
+    assert.equal(row.hubFloor, '0.63×');
+  });
+
   it('takes the median of a rate repeated within one run', () => {
     const file = run('steps', { floor1k: 4000, hub1k: [6000, 4400, 5000], ref1k: 10000, floor9k: 5000, hubLastUs: 1 });
     const row = tableRow(report(file), COST_1K);

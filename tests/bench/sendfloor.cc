@@ -6,10 +6,13 @@
 //             [--idle_spin 1] [--io_uring 1]
 //
 // Prints one line: "sendfloor sockets=... ns_per_frame=... ns_per_send=...
-// segs_per_frame=... fastpath_per_frame=...". On loopback the receiving TCP
-// stack runs in the sender's context (softirq on the sending core), so the
-// figure includes it, as it does for the server; which receive path that is
-// depends on the traffic's shape (tcp_counters.h).
+// segs_per_frame=... fastpath_per_frame=... frames_per_read=...". On loopback
+// the receiving TCP stack runs in the sender's context (softirq on the
+// sending core), so the figure includes it, as it does for the server; which
+// receive path that is depends on the traffic's shape (tcp_counters.h).
+// frames_per_read says how far the receiver let frames pile up: above 1, a
+// frame often found another still queued, which the kernel takes more
+// cheaply than a frame to an empty socket.
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -132,8 +135,15 @@ void MakePairs(int n, std::vector<int>& senders, std::vector<int>& receivers) {
   close(listener);
 }
 
+// What the receiver read; written by its thread, read by the sender's.
+struct ReadCounts {
+  std::atomic<int64_t> reads{0};  // read() calls that returned data
+  std::atomic<int64_t> bytes{0};
+};
+
 // Drains every receiving socket until told to stop; many frames per read.
-void Receive(const std::vector<int>& receivers, int cpu, int interval_us, std::atomic<bool>& stop) {
+void Receive(const std::vector<int>& receivers, int cpu, int interval_us, std::atomic<bool>& stop,
+             ReadCounts& counts) {
   Pin(cpu);
   const int ep = epoll_create1(0);
   for (int fd : receivers) {
@@ -148,7 +158,10 @@ void Receive(const std::vector<int>& receivers, int cpu, int interval_us, std::a
     if (interval_us > 0) std::this_thread::sleep_for(std::chrono::microseconds(interval_us));
     const int n = epoll_wait(ep, events.data(), static_cast<int>(events.size()), interval_us > 0 ? 0 : 50);
     for (int i = 0; i < n; ++i) {
-      while (read(events[i].data.fd, buffer.data(), buffer.size()) > 0) {
+      ssize_t got;
+      while ((got = read(events[i].data.fd, buffer.data(), buffer.size())) > 0) {
+        counts.reads.fetch_add(1, std::memory_order_relaxed);
+        counts.bytes.fetch_add(got, std::memory_order_relaxed);
       }
     }
   }
@@ -231,7 +244,9 @@ int main(int argc, char** argv) {
   MakePairs(o.sockets, senders, receivers);
 
   std::atomic<bool> stop{false};
-  std::thread receiver(Receive, std::cref(receivers), o.receiver_cpu, o.read_interval_us, std::ref(stop));
+  ReadCounts read_counts;
+  std::thread receiver(Receive, std::cref(receivers), o.receiver_cpu, o.read_interval_us, std::ref(stop),
+                       std::ref(read_counts));
   Pin(o.sender_cpu);
 
   const std::string burst(static_cast<size_t>(o.frame_bytes) * o.frames_per_send, 'x');
@@ -254,6 +269,8 @@ int main(int argc, char** argv) {
   int64_t cpu_ns = 0;  // over the passes, or over everything without idle_spin
   const int64_t cpu_start = ThreadCpuNs();
   const bench::TcpCounters tcp_start = bench::ReadTcpCounters();
+  const int64_t reads_start = read_counts.reads.load();
+  const int64_t bytes_start = read_counts.bytes.load();
   while (std::chrono::steady_clock::now() < deadline) {
     const int64_t pass_start = o.idle_spin ? ThreadCpuNs() : 0;
 #ifdef HUB_HAVE_LIBURING
@@ -279,6 +296,9 @@ int main(int argc, char** argv) {
   const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   stop = true;
   receiver.join();
+  // Frames sent in the last pass may still be queued; counted either way.
+  const int64_t reads = read_counts.reads.load() - reads_start;
+  const double frames_read = double(read_counts.bytes.load() - bytes_start) / o.frame_bytes;
 
   const int64_t frames = sends * o.frames_per_send;
   std::printf(
@@ -286,13 +306,13 @@ int main(int argc, char** argv) {
       "frames=%lld "
       "would_block=%lld "
       "frames_per_s=%.0f cpu_util=%.2f ns_per_frame=%.0f ns_per_send=%.0f segs_per_frame=%.2f "
-      "fastpath_per_frame=%.2f\n",
+      "fastpath_per_frame=%.2f frames_per_read=%.2f\n",
       o.sockets, o.frames_per_send, o.frame_bytes, o.read_interval_us, o.idle_us, o.idle_spin ? 1 : 0,
       o.io_uring ? 1 : 0,
       static_cast<long long>(frames),
       static_cast<long long>(would_block), frames / wall, cpu_ns / 1e9 / wall,
       frames ? double(cpu_ns) / frames : 0.0, sends ? double(cpu_ns) / sends : 0.0,
       frames ? double(tcp_end.out_segs - tcp_start.out_segs) / frames : 0.0,
-      frames ? double(tcp_end.hp_hits - tcp_start.hp_hits) / frames : 0.0);
+      frames ? double(tcp_end.hp_hits - tcp_start.hp_hits) / frames : 0.0, reads ? frames_read / reads : 0.0);
   return 0;
 }

@@ -128,7 +128,7 @@ std::string Describe(const Window& w) {
       "delivered_per_s=%.0f expected=%llu received=%llu lost=%lld dup=%llu closed=%llu "
       "p50_us=%.0f p99_us=%.0f p999_us=%.0f max_us=%.0f window_s=%.2f "
       "srv_cpu_ns_per_msg=%.0f srv_util=%.2f lg_cpu_ns_per_msg=%.0f lg_util=%.2f "
-      "lg_recv_ns_per_msg=%.0f msgs_per_read=%.1f srv_rss_mb=%.1f srv2_cpu_ns_per_msg=%.0f "
+      "lg_recv_ns_per_msg=%.0f msgs_per_read=%.2f srv_rss_mb=%.1f srv2_cpu_ns_per_msg=%.0f "
       "srv_user_ns_per_msg=%.0f segs_per_msg=%.2f fastpath_per_msg=%.2f",
       w.delivered_per_s(), (unsigned long long)w.expected, (unsigned long long)w.received,
       (long long)w.lost, (unsigned long long)w.duplicates, (unsigned long long)w.closed,

@@ -104,9 +104,10 @@ const rows = [];
 // `floor(lines)` gives a run's floor in the field's unit.
 // `stepFloor(lines)`, where given, is a run's hub/floor ratio taken step by
 // step (stepFloorRatioIn); runs without it use `floor`.
-function row(label, kind, where, field, { scale = 1, digits = 0, floor, stepFloor, target = "" } = {}) {
+// `refWhere` overrides `where` on the reference's side.
+function row(label, kind, where, field, { scale = 1, digits = 0, floor, stepFloor, target = "", refWhere = {} } = {}) {
   const hubIn = (lines) => valueIn(lines, kind, { ...where, server: "hub" }, field) * scale;
-  const refIn = (lines) => valueIn(lines, kind, { ...where, server: "ref" }, field) * scale;
+  const refIn = (lines) => valueIn(lines, kind, { ...where, ...refWhere, server: "ref" }, field) * scale;
   const floorRatioIn = (lines) => {
     const byStep = stepFloor ? stepFloor(lines) : NaN;
     return Number.isFinite(byStep) ? byStep : hubIn(lines) / floor(lines);
@@ -194,6 +195,12 @@ row("rooms 1000×10: p99 µs at half of max", "result", { scenario: "rooms" }, "
 // both at the same rate.
 row("rooms 1000×10 @50k/s: p99 µs", "step", { scenario: "rooms", rate: 50000 }, "p99_us");
 row("rooms 1000×10 @50k/s: server CPU ns/delivery", "step", { scenario: "rooms", rate: 50000 }, "srv_cpu_ns_per_msg");
+// The reference fed as the hub is, by a backend's Publish stream (its gRPC
+// bridge), instead of its in-process trigger.
+const bridge = { refWhere: { scenario: "rooms_bridge" }, target: "context" };
+row("  same, the reference fed through its gRPC bridge: p99 µs", "step", { scenario: "rooms", rate: 50000 }, "p99_us", bridge);
+row("  same, the reference fed through its gRPC bridge: server CPU ns/delivery", "step", { scenario: "rooms", rate: 50000 },
+  "srv_cpu_ns_per_msg", bridge);
 row("EmitTo unary: calls/s", "result", { scenario: "emitto" }, "calls_per_s", { target: "≥ 30k/s" });
 row("EmitTo unary: server CPU ns/call", "result", { scenario: "emitto" }, "srv_cpu_ns_per_msg");
 row("EmitTo unary: server util (cores)", "result", { scenario: "emitto" }, "srv_util", { digits: 2 });

@@ -114,6 +114,22 @@ describe('report.mjs', () => {
     assert.equal(row.hubFloor, '0.63×');
   });
 
+  it('sets the hub\'s rooms steps against the reference fed through its gRPC bridge', () => {
+    // The reference's in-process rooms step (2000 µs) must not be used;
+    // its bridge steps read 9000, 12000, 30000 µs (median 12000).
+    const file = run('bridge', { floor1k: 3000, hub1k: [], ref1k: 10000, floor9k: 5000, hubLastUs: 1 });
+    fs.appendFileSync(file, [
+      'step server=hub scenario=rooms rate=50000 p99_us=3000',
+      'step server=ref scenario=rooms rate=50000 p99_us=2000',
+      ...[9000, 12000, 30000].map((us) => `step server=ref scenario=rooms_bridge rate=50000 p99_us=${us}`),
+    ].join('\n') + '\n');
+    const output = report(file);
+    assert.equal(tableRow(output, 'rooms 1000×10 @50k/s: p99 µs').hubRef, '1.50×');
+    const row = tableRow(output, '  same, the reference fed through its gRPC bridge: p99 µs');
+    assert.equal(row.ref, '12.0k');
+    assert.equal(row.hubRef, '0.25×');
+  });
+
   it('takes the median of a rate repeated within one run', () => {
     const file = run('steps', { floor1k: 4000, hub1k: [6000, 4400, 5000], ref1k: 10000, floor9k: 5000, hubLastUs: 1 });
     const row = tableRow(report(file), COST_1K);

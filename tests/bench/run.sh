@@ -174,6 +174,11 @@ start_server() {  # $1 = hub | ref; sets SERVER_PID, SIO_PORT, GRPC_PORT, ADMIN_
 }
 trap stop_all EXIT
 
+# How the reference gets its emits: "inproc", its in-process trigger (its
+# best case: no RPC hop, and each emit is stamped when the server gets to
+# it), or "bridge", the load generator's Publish stream to its
+# @grpc/grpc-js bridge, as the hub gets them.
+REF_TRIGGER=inproc
 scenario() {  # $1 = hub | ref, $2 = tag, rest = loadgen flags
   local server=$1 tag=$2
   shift 2
@@ -181,7 +186,7 @@ scenario() {  # $1 = hub | ref, $2 = tag, rest = loadgen flags
   start_server "$server"
   # The reference's in-process trigger; the hub's admin port (its /metrics).
   local channels=()
-  if [[ $server == ref ]]; then channels=(--control "127.0.0.1:$SIO_PORT"); fi
+  if [[ $server == ref && $REF_TRIGGER == inproc ]]; then channels=(--control "127.0.0.1:$SIO_PORT"); fi
   if [[ -n $ADMIN_PORT ]]; then channels+=(--admin "127.0.0.1:$ADMIN_PORT"); fi
   taskset -c "$LOADGEN_CPU" "$LOADGEN" --server "$server" --tag "$tag" --port "$SIO_PORT" \
     --grpc "127.0.0.1:$GRPC_PORT" --pid "$SERVER_PID" --read_interval_us "$READ_INTERVAL_US" "${channels[@]}" "$@" \
@@ -223,6 +228,13 @@ else
     floor_each_step $server bcast10k 9000
     scenario $server bcast10k --scenario broadcast --clients 10000 --rates $RATES_10K --step_s $STEP "${FLOOR_FLAGS[@]}"
     scenario $server rooms --scenario rooms --clients 10000 --rooms 1000 --rates $RATES_ROOMS --step_s $STEP
+    if [[ $server == ref ]]; then
+      # The same room traffic from a backend, as the hub's rooms ramp gets it.
+      REF_TRIGGER=bridge
+      scenario ref rooms_bridge --scenario rooms --clients 10000 --rooms 1000 --rates 50000,50000,50000 \
+        --step_s $STEP --stop_on_fail 0 --half_rate 0
+      REF_TRIGGER=inproc
+    fi
     scenario $server emitto --scenario emitto --clients 1000 --seconds $FLOOD_S --in_flight 64
     scenario $server publish --scenario publish --clients 1000 --seconds $FLOOD_S
     # Client events to a backend: 1000 clients emit, one Subscribe stream reads.

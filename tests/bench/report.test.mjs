@@ -36,6 +36,17 @@ function run(name, { floor1k, nextTo1k, hub1k, ref1k, floor9k, hubLastUs }) {
   return file;
 }
 
+// A run whose 1k @50k/s steps each follow a floor: `steps` holds, per step,
+// the extra fields of the floor, of the hub's step and of the reference's.
+function runWithStepFloors(name, steps) {
+  const file = run(name, { floor1k: 3000, hub1k: [], ref1k: 10000, floor9k: 5000, hubLastUs: 1 });
+  fs.appendFileSync(file, steps.map(([floor, hub, ref]) =>
+    `sendfloor when=step scenario=bcast1k server=hub sockets=1000 frames_per_send=1 ns_per_frame=4000 ${floor}\n` +
+    `step server=hub scenario=bcast1k rate=50000 srv_cpu_ns_per_msg=5000 ${hub}\n` +
+    `step server=ref scenario=bcast1k rate=50000 srv_cpu_ns_per_msg=10000 ${ref}\n`).join(''));
+  return file;
+}
+
 function tableRow(output, label) {
   const line = output.split('\n').find((l) => l.startsWith(`| ${label} |`));
   assert.ok(line, `no row "${label}" in:\n${output}`);
@@ -87,12 +98,8 @@ describe('report.mjs', () => {
   it('sets the TCP segments per delivery against those of the floors before the steps', () => {
     // Step floors sent 1.60, 1.70, 1.80 segments per frame (median 1.70);
     // the hub's steps 2.00, 2.04, 2.00 (median 2.00): 1.18×.
-    const file = run('segs', { floor1k: 3000, hub1k: [], ref1k: 10000, floor9k: 5000, hubLastUs: 1 });
-    const steps = [[1.6, 2.0], [1.7, 2.04], [1.8, 2.0]].map(([floor, segs]) =>
-      `sendfloor when=step scenario=bcast1k server=hub sockets=1000 frames_per_send=1 ns_per_frame=4000 segs_per_frame=${floor}\n` +
-      `step server=hub scenario=bcast1k rate=50000 srv_cpu_ns_per_msg=5000 segs_per_msg=${segs} fastpath_per_msg=0\n` +
-      `step server=ref scenario=bcast1k rate=50000 srv_cpu_ns_per_msg=10000 segs_per_msg=2 fastpath_per_msg=0\n`);
-    fs.appendFileSync(file, steps.join(''));
+    const file = runWithStepFloors('segs', [[1.6, 2.0], [1.7, 2.04], [1.8, 2.0]].map(([floor, segs]) =>
+      [`segs_per_frame=${floor}`, `segs_per_msg=${segs} fastpath_per_msg=0`, 'segs_per_msg=2 fastpath_per_msg=0']));
     const row = tableRow(report(file), '  TCP segments per delivery (frame + ACKs + window updates)');
     assert.equal(row.hub, '2.00');
     assert.equal(row.hubRef, '1.00×');
@@ -102,12 +109,8 @@ describe('report.mjs', () => {
   it('sets the frames per client read against those of the floors before the steps', () => {
     // Step floors read 1.50, 1.60, 1.70 frames per read (median 1.60); the
     // hub's clients 1.00 each time: 0.63×.
-    const file = run('reads', { floor1k: 3000, hub1k: [], ref1k: 10000, floor9k: 5000, hubLastUs: 1 });
-    const steps = [1.5, 1.6, 1.7].map((floor) =>
-      `sendfloor when=step scenario=bcast1k server=hub sockets=1000 frames_per_send=1 ns_per_frame=4000 frames_per_read=${floor}\n` +
-      'step server=hub scenario=bcast1k rate=50000 srv_cpu_ns_per_msg=5000 msgs_per_read=1.00\n' +
-      'step server=ref scenario=bcast1k rate=50000 srv_cpu_ns_per_msg=10000 msgs_per_read=1.00\n');
-    fs.appendFileSync(file, steps.join(''));
+    const file = runWithStepFloors('reads', [1.5, 1.6, 1.7].map((floor) =>
+      [`frames_per_read=${floor}`, 'msgs_per_read=1.00', 'msgs_per_read=1.00']));
     const row = tableRow(report(file), '  frames per client read');
     assert.equal(row.hub, '1.00');
     assert.equal(row.hubRef, '1.00×');

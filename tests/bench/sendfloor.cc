@@ -296,7 +296,8 @@ int main(int argc, char** argv) {
   const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   stop = true;
   receiver.join();
-  // Frames sent in the last pass may still be queued; counted either way.
+  // Frames of the last pass still queued when the receiver stopped are not
+  // counted; a pass is small against the window.
   const int64_t reads = read_counts.reads.load() - reads_start;
   const double frames_read = double(read_counts.bytes.load() - bytes_start) / o.frame_bytes;
 

@@ -108,7 +108,7 @@ Window MeasureStep(const Options& o, ClientPool& pool, Emitter& emitter, EventSu
   w.seconds = double(last_arrival - t0) / 1e9;
   w.span_seconds = w.seconds;
   SetLatency(subscriber.TakeLatency(), w);
-  AddCpuSince(cpu0, {o.pid, o.pid2}, w);
+  AddCpuSince(cpu0, w);
   return w;
 }
 

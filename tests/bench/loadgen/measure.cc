@@ -37,6 +37,7 @@ double ConnectAll(ClientPool& pool, int n, double timeout_s) {
 
 CpuMark MarkCpu(const std::vector<int>& server_pids) {
   CpuMark mark;
+  mark.server_pids = server_pids;
   for (int pid : server_pids) mark.server.push_back(ReadProc(pid));
   mark.self_ns = SelfCpuNs(RUSAGE_SELF);
   mark.thread_ns = SelfCpuNs(RUSAGE_THREAD);
@@ -44,9 +45,9 @@ CpuMark MarkCpu(const std::vector<int>& server_pids) {
   return mark;
 }
 
-void AddCpuSince(const CpuMark& mark, const std::vector<int>& server_pids, Window& w) {
-  for (size_t i = 0; i < server_pids.size() && i < mark.server.size(); ++i) {
-    const ProcSample now = ReadProc(server_pids[i]);
+void AddCpuSince(const CpuMark& mark, Window& w) {
+  for (size_t i = 0; i < mark.server_pids.size(); ++i) {
+    const ProcSample now = ReadProc(mark.server_pids[i]);
     const double cpu_s = double(now.cpu_ns - mark.server[i].cpu_ns) / 1e9;
     w.server_cpu_s += cpu_s;
     w.server_user_s += double(now.user_ns - mark.server[i].user_ns) / 1e9;
@@ -116,7 +117,7 @@ Window Measure(ClientPool& pool, const Trigger& trigger, const std::vector<int>&
   SetLatency(pool.latency(), w);
   // CPU of the process over the window, stragglers included (the server is
   // idle once they are out, so waiting adds nothing).
-  AddCpuSince(cpu0, server_pids, w);
+  AddCpuSince(cpu0, w);
   w.reads = counters.reads - reads0;
   return w;
 }

@@ -46,14 +46,15 @@ struct Window {
 // The counters a window starts from: the server's processes (by /proc),
 // this process and thread (getrusage), and the machine's TCP counters.
 struct CpuMark {
-  std::vector<ProcSample> server;
+  std::vector<int> server_pids;
+  std::vector<ProcSample> server;  // one per pid
   int64_t self_ns = 0;
   int64_t thread_ns = 0;
   TcpCounters tcp;
 };
 CpuMark MarkCpu(const std::vector<int>& server_pids);
 // Fills the window's CPU, RSS and TCP fields with what was spent since `mark`.
-void AddCpuSince(const CpuMark& mark, const std::vector<int>& server_pids, Window& w);
+void AddCpuSince(const CpuMark& mark, Window& w);
 // Fills the window's latency fields from `h`.
 void SetLatency(const Histogram& h, Window& w);
 

@@ -292,15 +292,15 @@ out.push(`  1000 sockets × 1 frame/send, 15 ms idle after each pass: ${burst(bu
 out.push(`  1000 sockets × 6 frames/send, 10 ms idle after each pass: ${burst(burst1k6)}`);
 out.push(`  9000 sockets × 1 frame/send, 1 s idle after each pass: ${burst(burst9k1s)}`);
 // What the kernel sent per frame in each shape (runs from session 9 on).
-const segs = (when, sockets, fps, field) => fmt(pick("sendfloor", { when, sockets, frames_per_send: fps }, field), 2);
-if (segs("before", 1000, 1, "segs_per_frame") !== "–") {
+const floorField = (when, sockets, fps, field) => fmt(pick("sendfloor", { when, sockets, frames_per_send: fps }, field), 2);
+const tcpFields = ["segs_per_frame", "fastpath_per_frame", "frames_per_read"];
+if (floorField("before", 1000, 1, "segs_per_frame") !== "–") {
   out.push("TCP segments per frame (frame + ACKs + window updates) / data segments on the receiver's fast path");
   out.push("/ frames per read of the floor's receiver:");
   for (const [label, sockets, fps, when] of [["1000 × 1, tight loop", 1000, 1, "before"], ["1000 × 1, 15 ms idle", 1000, 1, "burst"],
     ["9000 × 1, tight loop", 9000, 1, "before"], ["9000 × 1, 130 ms idle", 9000, 1, "burst"],
     ["9000 × 1, 1 s idle", 9000, 1, "burst_1s"]]) {
-    const fields = ["segs_per_frame", "fastpath_per_frame", "frames_per_read"];
-    out.push(`  ${label}: ${fields.map((field) => segs(when, sockets, fps, field)).join(" / ")}`);
+    out.push(`  ${label}: ${tcpFields.map((field) => floorField(when, sockets, fps, field)).join(" / ")}`);
   }
 }
 out.push("Ratios are medians of each run's own ratio. A scenario's hub/floor uses the floor measured");

@@ -127,6 +127,7 @@ class RoomIndex {
       return member;
     };
     if (selection.whole_namespace()) {
+      if (!has_exceptions) return space.all;  // one copy of the member list
       out.reserve(space.all.size());
       for (Member* member : space.all) {
         if (!excluded(member)) out.push_back(member);
